@@ -1,0 +1,45 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+let package = Package(
+    name: "u2ad",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "u2ad", targets: ["u2ad"]),
+        .library(name: "U2ADRuntime", targets: ["U2ADRuntime"]),
+        .library(name: "U2ADModel", targets: ["U2ADModel"]),
+        .library(name: "U2ADData", targets: ["U2ADData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "COpenCL", path: "Sources/COpenCL"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // Layer 1: devices, buffers, programs, launches, and the op set on both backends.
+        .target(name: "U2ADRuntime", dependencies: ["COpenCL", "CBLAS"], path: "Sources/U2ADRuntime",
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Layer 2: the network, built only from runtime ops.
+        .target(name: "U2ADModel", dependencies: ["U2ADRuntime", "U2ADData"], path: "Sources/U2ADModel"),
+        // Files and images: npy, safetensors, NIfTI, preprocessing, phantom. No runtime dependency.
+        .target(name: "U2ADData", dependencies: ["CZlib"], path: "Sources/U2ADData"),
+        // Layer 3: training, MC inference, scoring.
+        .target(name: "U2ADPipeline", dependencies: ["U2ADModel", "U2ADData", "U2ADRuntime"], path: "Sources/U2ADPipeline"),
+        // Command line.
+        .executableTarget(name: "u2ad", dependencies: [
+            "U2ADRuntime", "U2ADModel", "U2ADData", "U2ADPipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/u2ad"),
+        .executableTarget(name: "u2ad-bench", dependencies: [
+            "U2ADRuntime", "U2ADModel", "CBLAS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "benchmarks/u2ad-bench"),
+
+        .testTarget(name: "RuntimeTests", dependencies: ["U2ADRuntime"], path: "Tests/RuntimeTests"),
+        .testTarget(name: "ModelTests", dependencies: ["U2ADModel", "U2ADRuntime", "U2ADData"], path: "Tests/ModelTests"),
+        .testTarget(name: "DataTests", dependencies: ["U2ADData"], path: "Tests/DataTests"),
+    ]
+)
