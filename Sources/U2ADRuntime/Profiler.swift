@@ -1,0 +1,53 @@
+import Foundation
+
+/// Per-kernel timing table, enabled by `U2AD_PROFILE=1` and printed at exit.
+public final class Profiler: @unchecked Sendable {
+    public static let shared = Profiler()
+    public let isEnabled = ProcessInfo.processInfo.environment["U2AD_PROFILE"] == "1"
+
+    struct Entry { var calls = 0; var nanoseconds: UInt64 = 0; var flops: Double = 0; var bytes: Double = 0 }
+    private var entries: [String: Entry] = [:]
+    private let lock = NSLock()
+
+    private init() {
+        if isEnabled { atexit { Profiler.shared.printTable() } }
+    }
+
+    /// Adds one call of `name` that took `nanoseconds` and did `flops` and moved `bytes`.
+    public func record(_ name: String, nanoseconds: UInt64, flops: Double = 0, bytes: Double = 0) {
+        lock.lock(); defer { lock.unlock() }
+        var entry = entries[name, default: Entry()]
+        entry.calls += 1
+        entry.nanoseconds += nanoseconds
+        entry.flops += flops
+        entry.bytes += bytes
+        entries[name] = entry
+    }
+
+    /// Times `body` on the host and records it (the CPU backend's ops are synchronous).
+    @inline(__always)
+    public func measure<T>(_ name: String, flops: Double = 0, bytes: Double = 0, _ body: () throws -> T) rethrows -> T {
+        guard isEnabled else { return try body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try body()
+        record(name, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, flops: flops, bytes: bytes)
+        return result
+    }
+
+    /// The table as text, slowest kernel first.
+    public func table() -> String {
+        lock.lock(); defer { lock.unlock() }
+        var lines = [String(format: "%-34@ %8@ %12@ %10@ %10@", "kernel" as NSString, "calls" as NSString, "total ms" as NSString, "GFLOP/s" as NSString, "GB/s" as NSString)]
+        for (name, entry) in entries.sorted(by: { $0.value.nanoseconds > $1.value.nanoseconds }) {
+            let seconds = Double(entry.nanoseconds) / 1e9
+            let gflops = entry.flops > 0 && seconds > 0 ? String(format: "%.1f", entry.flops / seconds / 1e9) : "-"
+            let gbs = entry.bytes > 0 && seconds > 0 ? String(format: "%.1f", entry.bytes / seconds / 1e9) : "-"
+            lines.append(String(format: "%-34@ %8d %12.3f %10@ %10@", name as NSString, entry.calls, seconds * 1e3, gflops as NSString, gbs as NSString))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func printTable() {
+        FileHandle.standardError.write(("\n[u2ad profile]\n" + table() + "\n").data(using: .utf8)!)
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import U2ADRuntime
+
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List OpenCL devices, the one `auto` picks and why, and the CPU backend's BLAS.")
+
+    func run() throws {
+        let devices = OpenCLDevice.all()
+        print("OpenCL devices:")
+        if devices.isEmpty {
+            print("  (none: no OpenCL platform found; install an ICD such as pocl-opencl-icd or a GPU driver)")
+        } else {
+            let header = ["selector", "type", "name", "platform", "CUs", "global", "local", "max alloc", "OpenCL C", "driver"]
+            var rows = [header]
+            for d in devices {
+                rows.append([d.selector, d.type.rawValue, d.name, d.platformName, "\(d.computeUnits)", formatBytes(d.globalMemory),
+                             formatBytes(d.localMemory), formatBytes(d.maxAllocation), d.openCLCVersion, d.driverVersion])
+            }
+            let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                print("  " + row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            }
+        }
+        let (device, reason) = BackendSelector.autoPick(from: devices)
+        if let device {
+            print("auto picks: opencl \(device.selector) (\(device.name)) — \(reason)")
+        } else {
+            print("auto picks: cpu backend — \(reason)")
+        }
+        print("CPU backend: \(CPUInfo.modelName), \(cpuThreadCount) threads (U2AD_THREADS)")
+        print("BLAS: OpenBLAS \(BLASInfo.config)")
+        print("BLAS core: \(BLASInfo.coreName), \(BLASInfo.threads) threads")
+        if let coreType = BLASInfo.coreTypeOverride {
+            print("warning: OPENBLAS_CORETYPE=\(coreType) is set and pins OpenBLAS to that kernel set; GEMM can be up to 2x slower than with auto-detection")
+        }
+    }
+}

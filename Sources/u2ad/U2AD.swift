@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import U2ADRuntime
+
+@main
+struct U2AD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "u2ad",
+        abstract: "Uncertainty-guided unsupervised anomaly detection of T2 hyperintensities in spinal cord MRI.",
+        subcommands: [Devices.self])
+}
+
+/// `--backend`, shared by every command.
+struct BackendOptions: ParsableArguments {
+    @Option(name: .long, help: "auto, cpu, opencl or opencl:P:D (default: $U2AD_BACKEND, else auto).")
+    var backend: String?
+
+    /// Creates the backend and prints the choice on one line.
+    func makeBackend() throws -> Backend {
+        let choice = try BackendSelector.make(try BackendRequest.resolve(option: backend))
+        FileHandle.standardError.write((choice.summary + "\n").data(using: .utf8)!)
+        return choice.backend
+    }
+}
+
+/// Prints `error: <message>` and exits with status 1; used for every user-facing failure.
+func failAndExit(_ error: Error) -> Never {
+    FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}
