@@ -108,3 +108,8 @@ __kernel void adam(__global float* p, __global const float* g, __global float* m
     const float denominator = sqrt(vi) / correction2Root + epsilon;
     p[i] = p[i] * decay - stepSize * mi / denominator;
 }
+
+__kernel void activation_forward(__global const float* x, __global float* y, const int count, const int activation) {
+    const int i = get_global_id(0);
+    if (i < count) y[i] = apply_activation(x[i], activation);
+}

@@ -101,6 +101,8 @@ public protocol Backend: AnyObject {
     func downloadInts(_ buffer: Buffer) -> [Int32]
     /// Waits for queued work to finish.
     func synchronize()
+    /// A buffer aliasing `count` elements of `buffer` from `offset`, which must be a multiple of ``viewAlignment``.
+    func view(of buffer: Buffer, offset: Int, count: Int, shape: [Int]) throws -> Buffer
 
     // MARK: GEMM
 
@@ -122,6 +124,8 @@ public protocol Backend: AnyObject {
     func scale(_ x: Buffer, by alpha: Float, count: Int)
     /// `out[o, i] = op over j of x[o, j, i]`, for `x` viewed as `[outer, length, inner]`.
     func reduce(_ x: Buffer, into out: Buffer, outer: Int, length: Int, inner: Int, operation: Reduction)
+    /// `y = act(x)` elementwise (the unfused form, used when training needs the pre-activation).
+    func applyActivation(_ activation: Activation, _ x: Buffer, into y: Buffer, count: Int)
     /// `dPre = dPost * act'(pre)` for GELU, or `dPre = dPost * y (1 - y)` for sigmoid where `pre` holds `y`.
     func activationBackward(_ activation: Activation, pre: Buffer, gradOutput: Buffer, into gradInput: Buffer, count: Int)
 
@@ -152,6 +156,9 @@ public protocol Backend: AnyObject {
     /// One Adam step over a flat parameter arena.
     func adam(parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer, count: Int, step: AdamStep)
 }
+
+/// Offsets of buffer views are multiples of this many elements (1 KiB, above every OpenCL device's base-address alignment).
+public let viewAlignment = 256
 
 public extension Backend {
     /// A float32 buffer of the given shape.

@@ -29,7 +29,20 @@ public final class Buffer {
         self.pool = pool
     }
 
-    deinit { pool?.recycle(storage, bytesInUse: count * 4) }
+    /// The buffer a view aliases, kept alive as long as the view.
+    private var parent: Buffer?
+
+    /// A view: aliases part of `parent`'s memory and never returns to the pool.
+    init(viewOf parent: Buffer, storage: BufferStorage, count: Int, shape: [Int]) {
+        self.storage = storage
+        self.count = count
+        self.shape = shape
+        self.elementType = parent.elementType
+        self.parent = parent
+        self.pool = nil
+    }
+
+    deinit { if parent == nil { pool?.recycle(storage, bytesInUse: count * 4) } }
 
     /// Reinterprets the buffer with another shape of the same element count.
     public func reshape(_ newShape: [Int]) {

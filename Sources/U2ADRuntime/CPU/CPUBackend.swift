@@ -5,13 +5,22 @@ import Foundation
 final class HostStorage: BufferStorage {
     let byteCount: Int
     let pointer: UnsafeMutableRawPointer
+    private let owned: Bool
 
     init(byteCount: Int) {
         self.byteCount = byteCount
         pointer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        owned = true
     }
 
-    deinit { pointer.deallocate() }
+    /// Aliases memory owned by another storage.
+    init(aliasing pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        self.pointer = pointer
+        self.byteCount = byteCount
+        owned = false
+    }
+
+    deinit { if owned { pointer.deallocate() } }
 }
 
 /// The CPU backend: GEMM through OpenBLAS `cblas_sgemm`, the other ops in vectorised, multithreaded Swift.
@@ -60,6 +69,26 @@ public final class CPUBackend: Backend {
     }
 
     public func synchronize() {}
+
+    public func view(of buffer: Buffer, offset: Int, count: Int, shape: [Int]) throws -> Buffer {
+        precondition(offset % viewAlignment == 0 && offset + count <= buffer.count, "view [\(offset), +\(count)) of a buffer of \(buffer.count)")
+        let base = (buffer.storage as! HostStorage).pointer
+        return Buffer(viewOf: buffer, storage: HostStorage(aliasing: base + offset * 4, byteCount: count * 4), count: count, shape: shape)
+    }
+
+    public func applyActivation(_ activation: Activation, _ x: Buffer, into y: Buffer, count: Int) {
+        let xp = floats(x), yp = floats(y)
+        if xp != yp { yp.update(from: xp, count: count) }
+        parallelRanges(count, grain: 1 << 14) { range in
+            mapInPlace(yp + range.lowerBound, range.count) { v in
+                switch activation {
+                case .gelu: return gelu(v)
+                case .sigmoid: return sigmoid(v)
+                case .none: return v
+                }
+            }
+        }
+    }
 
     // MARK: GEMM
 

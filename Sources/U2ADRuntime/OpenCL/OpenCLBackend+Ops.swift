@@ -47,6 +47,11 @@ extension OpenCLBackend {
                [.buffer(partial), .buffer(out), .int(outer), .int(chunks), .int(inner), .int(length), .int(Int(operation.rawValue))])
     }
 
+    public func applyActivation(_ activation: Activation, _ x: Buffer, into y: Buffer, count: Int) {
+        launch("activation_forward", file: "elementwise.cl", global: [count], local: [64],
+               [.buffer(x), .buffer(y), .int(count), .int(Int(activation.rawValue))], bytes: 8 * Double(count))
+    }
+
     public func activationBackward(_ activation: Activation, pre: Buffer, gradOutput: Buffer, into gradInput: Buffer, count: Int) {
         launch("activation_backward", file: "elementwise.cl", global: [count], local: [64],
                [.buffer(pre), .buffer(gradOutput), .buffer(gradInput), .int(count), .int(Int(activation.rawValue))], bytes: 12 * Double(count))

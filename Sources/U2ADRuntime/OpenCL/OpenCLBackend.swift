@@ -95,6 +95,16 @@ public final class OpenCLBackend: Backend {
 
     public func synchronize() { fatalOnError(clFinish(context.queue), "clFinish") }
 
+    public func view(of buffer: Buffer, offset: Int, count: Int, shape: [Int]) throws -> Buffer {
+        precondition(offset % viewAlignment == 0 && offset + count <= buffer.count, "view [\(offset), +\(count)) of a buffer of \(buffer.count)")
+        var region = cl_buffer_region(origin: offset * 4, size: max(count, 1) * 4)
+        var code: cl_int = 0
+        guard let memory = clCreateSubBuffer(memory(buffer), cl_mem_flags(CL_MEM_READ_WRITE), cl_buffer_create_type(CL_BUFFER_CREATE_TYPE_REGION), &region, &code) else {
+            throw RuntimeError.openCL(call: "clCreateSubBuffer(offset \(offset * 4) bytes)", code: code)
+        }
+        return Buffer(viewOf: buffer, storage: DeviceStorage(memory: memory, byteCount: count * 4), count: count, shape: shape)
+    }
+
     /// Compiles the programs the op set needs now, so a build failure surfaces as an error before any work starts.
     public func prepare(headDims: [Int] = [8]) throws {
         for transposeA in [false, true] {

@@ -1,0 +1,95 @@
+import Foundation
+import U2ADData
+import U2ADRuntime
+
+extension UGMAE {
+    /// Tensors of the reference's `state_dict` that are accepted and ignored.
+    static func isIgnoredReferenceTensor(_ name: String) -> Bool {
+        name.hasPrefix("rec_blocks.") || name.hasPrefix("edge_blocks.") || name == "operator.filter.weight"
+    }
+
+    /// Loads weights saved from the reference's `state_dict` (or by ``save(to:metadata:)``).
+    ///
+    /// Every trainable tensor must be present with its exact shape; `pos_embed` and `decoder_pos_embed`
+    /// are taken when present; the reference's unused `rec_blocks.*`, `edge_blocks.*` and
+    /// `operator.filter.weight` are ignored; anything else is an error naming the tensor.
+    public func load(from url: URL) throws {
+        let file = try SafeTensorsFile.read(url)
+        let name = url.lastPathComponent
+        let known = Set(UGMAE.trainableShapes(configuration).map(\.0) + fixedShapes.map(\.0))
+        for tensor in file.names where !known.contains(tensor) && !UGMAE.isIgnoredReferenceTensor(tensor) {
+            throw ModelError.unexpectedTensor(file: name, tensor: tensor)
+        }
+        func read(_ tensor: String, _ shape: [Int]) throws -> [Float] {
+            guard let actual = file.shape(tensor) else { throw ModelError.missingTensor(file: name, tensor: tensor) }
+            guard actual == shape else { throw ModelError.wrongShape(file: name, tensor: tensor, shape: actual, expected: shape) }
+            let values = try file.floats(tensor)
+            guard values.allSatisfy({ $0.isFinite }) else { throw ModelError.notFinite(file: name, tensor: tensor) }
+            return values
+        }
+        for (tensor, shape) in UGMAE.trainableShapes(configuration) { parameters.set(tensor, try read(tensor, shape)) }
+        let fixed = fixedShapes
+        let encoderTable = file.shape(fixed[0].0) != nil ? try read(fixed[0].0, fixed[0].1) : positionalEmbedding
+        let decoderTable = file.shape(fixed[1].0) != nil ? try read(fixed[1].0, fixed[1].1) : decoderPositionalEmbedding
+        setPositionalEmbeddings(encoder: encoderTable, decoder: decoderTable)
+    }
+
+    /// Every tensor in the reference's names, as a PyTorch `load_state_dict(strict=False)` expects.
+    public func stateDict() -> [(name: String, shape: [Int], values: [Float])] {
+        var tensors = UGMAE.trainableShapes(configuration).map { (name: $0.0, shape: $0.1, values: parameters.get($0.0)) }
+        tensors.append((name: "pos_embed", shape: fixedShapes[0].1, values: positionalEmbedding))
+        tensors.append((name: "decoder_pos_embed", shape: fixedShapes[1].1, values: decoderPositionalEmbedding))
+        return tensors
+    }
+
+    /// Writes the weights as safetensors (float32, sorted names), atomically.
+    public func save(to url: URL, metadata: [String: String] = [:]) throws {
+        var meta = metadata
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        if let json = try? encoder.encode(configuration), let text = String(data: json, encoding: .utf8) { meta["u2ad.configuration"] = text }
+        try SafeTensorsFile.write(stateDict(), metadata: meta, to: url)
+    }
+
+    /// The reference's initialisation: xavier-uniform Linear and patch-embedding weights, zero biases,
+    /// LayerNorm weight 1 and bias 0, cls and mask tokens from N(0, 0.02), all drawn from `seed`.
+    public func initializeRandomly(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        for (name, shape) in UGMAE.trainableShapes(configuration) {
+            let count = shape.reduce(1, *)
+            let values: [Float]
+            if name == "cls_token" || name == "mask_token" {
+                values = (0..<count).map { _ in Float(0.02 * random.normal()) }
+            } else if name.hasSuffix(".bias") {
+                values = [Float](repeating: 0, count: count)
+            } else if name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight") || shape.count == 1 {
+                values = [Float](repeating: 1, count: count)
+            } else {
+                let fanOut = shape[0], fanIn = count / shape[0]
+                let bound = (6.0 / Double(fanIn + fanOut)).squareRoot()
+                values = (0..<count).map { _ in Float((2 * random.uniform() - 1) * bound) }
+            }
+            parameters.set(name, values)
+        }
+    }
+}
+
+/// SplitMix64: a small, fast, seedable generator, identical on every platform.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1) with 53 bits.
+    public mutating func uniform() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
+    /// Standard normal (Box-Muller).
+    public mutating func normal() -> Double {
+        let u = max(uniform(), 1e-300), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    }
+}
