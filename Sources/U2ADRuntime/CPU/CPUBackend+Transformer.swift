@@ -219,23 +219,15 @@ extension CPUBackend {
 @inline(__always)
 private func maxValue(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var m = -Float.infinity
-    for i in 0..<n { m = max(m, x[i]) }
+    for i in 0..<n { m = x[i] > m ? x[i] : m }
     return m
 }
 
 /// `x = exp(x - shift)` in place; returns the sum in a fixed order.
 @discardableResult @inline(__always)
 private func expShiftInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
-    mapInPlace(x, n) { fastExp($0 - shift) }
-    var accumulator = Vec()
-    var i = 0
-    while i + 16 <= n {
-        accumulator += UnsafeRawPointer(x + i).loadUnaligned(as: Vec.self)
-        i += 16
-    }
-    var sum = accumulator.sum()
-    while i < n { sum += x[i]; i += 1 }
-    return sum
+    for i in 0..<n { x[i] = fastExp(x[i] - shift) }
+    return sum(x, n)
 }
 
 @inline(__always)

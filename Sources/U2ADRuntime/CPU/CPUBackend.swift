@@ -80,12 +80,10 @@ public final class CPUBackend: Backend {
         let xp = floats(x), yp = floats(y)
         if xp != yp { yp.update(from: xp, count: count) }
         parallelRanges(count, grain: 1 << 14) { range in
-            mapInPlace(yp + range.lowerBound, range.count) { v in
-                switch activation {
-                case .gelu: return gelu(v)
-                case .sigmoid: return sigmoid(v)
-                case .none: return v
-                }
+            switch activation {
+            case .gelu: for i in range { yp[i] = gelu(yp[i]) }
+            case .sigmoid: for i in range { yp[i] = sigmoid(yp[i]) }
+            case .none: break
             }
         }
     }
@@ -173,19 +171,10 @@ public final class CPUBackend: Backend {
     public func activationBackward(_ activation: Activation, pre: Buffer, gradOutput: Buffer, into gradInput: Buffer, count: Int) {
         let xp = floats(pre), gp = floats(gradOutput), op = floats(gradInput)
         parallelRanges(count, grain: 1 << 14) { range in
-            var i = range.lowerBound
-            while i < range.upperBound {
-                let width = Swift.min(16, range.upperBound - i)
-                var x = Vec(), g = Vec()
-                for j in 0..<width { x[j] = xp[i + j]; g[j] = gp[i + j] }
-                let d: Vec
-                switch activation {
-                case .gelu: d = geluDerivative(x) * g
-                case .sigmoid: d = x * (1 - x) * g
-                case .none: d = g
-                }
-                for j in 0..<width { op[i + j] = d[j] }
-                i += width
+            switch activation {
+            case .gelu: for i in range { op[i] = geluDerivative(xp[i]) * gp[i] }
+            case .sigmoid: for i in range { op[i] = xp[i] * (1 - xp[i]) * gp[i] }
+            case .none: for i in range { op[i] = gp[i] }
             }
         }
     }
@@ -225,21 +214,13 @@ public final class CPUBackend: Backend {
 @inline(__always)
 func applyEpilogue(_ row: UnsafeMutablePointer<Float>, _ n: Int, bias: UnsafePointer<Float>?, activation: Activation,
                    residual: UnsafePointer<Float>?) {
-    var i = 0
-    while i < n {
-        let width = min(16, n - i)
-        var v = Vec()
-        for j in 0..<width { v[j] = row[i + j] }
-        if let bias { for j in 0..<width { v[j] += bias[i + j] } }
-        switch activation {
-        case .gelu: v = gelu(v)
-        case .sigmoid: v = sigmoid(v)
-        case .none: break
-        }
-        if let residual { for j in 0..<width { v[j] += residual[i + j] } }
-        for j in 0..<width { row[i + j] = v[j] }
-        i += width
+    if let bias { for i in 0..<n { row[i] += bias[i] } }
+    switch activation {
+    case .gelu: for i in 0..<n { row[i] = gelu(row[i]) }
+    case .sigmoid: for i in 0..<n { row[i] = sigmoid(row[i]) }
+    case .none: break
     }
+    if let residual { for i in 0..<n { row[i] += residual[i] } }
 }
 
 /// What the CPU reports about itself.

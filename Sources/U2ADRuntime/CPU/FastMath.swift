@@ -1,78 +1,77 @@
-/// Vectorised float32 transcendental functions for the CPU backend (Cephes-style range reduction).
+/// Float32 transcendental functions for the CPU backend, written as straight-line scalar code
+/// (arithmetic, floor, selects and bit casts only) so that loops over arrays auto-vectorise.
 
 typealias Vec = SIMD16<Float>
 
-/// `exp(x)` with about 1 ulp error for x in [-87, 88]; `exp(-inf) = 0`.
+/// `exp(x)` with about 2 ulp error for x in [-87, 88]; 0 below -87 (Cephes-style range reduction).
 @inline(__always)
-func fastExp(_ x: Vec) -> Vec {
-    let clamped = x.clamped(lowerBound: Vec(repeating: -87.0), upperBound: Vec(repeating: 88.0))
-    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+func fastExp(_ x: Float) -> Float {
+    let clamped = x < -87 ? -87 : (x > 88 ? 88 : x)
+    // Round to nearest by truncation, which vectorises (a floor call does not on baseline x86-64).
+    let n = Float(Int32(clamped * 1.442_695_04 + (clamped < 0 ? -0.5 : 0.5)))
     var r = clamped - n * 0.693_359_375
     r = r + n * 2.121_944_4e-4
-    var p = Vec(repeating: 1.987_569_15e-4)
+    var p: Float = 1.987_569_15e-4
     p = p * r + 1.398_199_95e-3
     p = p * r + 8.333_451_9e-3
     p = p * r + 4.166_579_6e-2
     p = p * r + 1.666_666_55e-1
     p = p * r + 5.000_000_1e-1
     p = p * r * r + r + 1
-    let exponent = SIMD16<Int32>(truncatingIfNeeded: SIMD16<Int32>(n) &+ 127) &<< 23
-    let scale = unsafeBitCast(exponent, to: Vec.self)
-    var result = p * scale
-    result.replace(with: 0, where: x .< -87.0)
-    return result
+    let scale = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) &+ 127) &<< 23)
+    return x < -87 ? 0 : p * scale
 }
 
+/// `erf(x)`, Abramowitz and Stegun 7.1.26: absolute error below 2e-7.
 @inline(__always)
-func fastExp(_ x: Float) -> Float { fastExp(Vec(repeating: x))[0] }
-
-/// `erf(x)`, Abramowitz and Stegun 7.1.26 refined: absolute error below 2e-7.
-@inline(__always)
-func fastErf(_ x: Vec) -> Vec {
-    let a = x.replacing(with: -x, where: x .< 0)
+func fastErf(_ x: Float) -> Float {
+    let a = x < 0 ? -x : x
     let t = 1 / (1 + 0.327_591_1 * a)
-    var poly = Vec(repeating: 1.061_405_429)
+    var poly: Float = 1.061_405_429
     poly = poly * t - 1.453_152_027
     poly = poly * t + 1.421_413_741
     poly = poly * t - 0.284_496_736
     poly = poly * t + 0.254_829_592
     poly = poly * t
-    let y = 1 - poly * fastExp(Vec(repeating: 0) - a * a)
-    var result = y
-    result.replace(with: -y, where: x .< 0)
-    return result
+    let y = 1 - poly * fastExp(-a * a)
+    return x < 0 ? -y : y
 }
 
 /// Exact-form GELU, `0.5 x (1 + erf(x / sqrt 2))`.
 @inline(__always)
-func gelu(_ x: Vec) -> Vec { 0.5 * x * (1 + fastErf(x * 0.707_106_781_186_547_5)) }
+func gelu(_ x: Float) -> Float { 0.5 * x * (1 + fastErf(x * 0.707_106_781_186_547_5)) }
 
 /// d GELU / dx = Phi(x) + x phi(x).
 @inline(__always)
-func geluDerivative(_ x: Vec) -> Vec {
+func geluDerivative(_ x: Float) -> Float {
     let cdf = 0.5 * (1 + fastErf(x * 0.707_106_781_186_547_5))
-    let pdf = fastExp(x * x * Vec(repeating: -0.5)) * 0.398_942_280_401_432_7
-    return cdf + x * pdf
+    return cdf + x * fastExp(-0.5 * x * x) * 0.398_942_280_401_432_7
 }
 
 @inline(__always)
-func sigmoid(_ x: Vec) -> Vec { 1 / (1 + fastExp(Vec(repeating: 0) - x)) }
+func sigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
 
-/// Applies `body` to `count` floats at `pointer` in SIMD16 chunks, padding the tail.
 @inline(__always)
-func mapInPlace(_ pointer: UnsafeMutablePointer<Float>, _ count: Int, _ body: (Vec) -> Vec) {
+func activate(_ x: Float, _ activation: Activation) -> Float {
+    switch activation {
+    case .gelu: return gelu(x)
+    case .sigmoid: return sigmoid(x)
+    case .none: return x
+    }
+}
+
+/// Sum of `count` floats in sixteen lanes, in a fixed order.
+@inline(__always)
+func sum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var accumulator = Vec()
     var i = 0
     while i + 16 <= count {
-        let raw = UnsafeMutableRawPointer(pointer + i)
-        raw.storeBytes(of: body(raw.loadUnaligned(as: Vec.self)), as: Vec.self)
+        accumulator += UnsafeRawPointer(x + i).loadUnaligned(as: Vec.self)
         i += 16
     }
-    if i < count {
-        var tail = Vec()
-        for j in 0..<(count - i) { tail[j] = pointer[i + j] }
-        let out = body(tail)
-        for j in 0..<(count - i) { pointer[i + j] = out[j] }
-    }
+    var total = accumulator.sum()
+    while i < count { total += x[i]; i += 1 }
+    return total
 }
 
 /// Deterministic dot product: sixteen lanes accumulated in a fixed order.
@@ -84,20 +83,13 @@ func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> 
         accumulator += UnsafeRawPointer(a + i).loadUnaligned(as: Vec.self) * UnsafeRawPointer(b + i).loadUnaligned(as: Vec.self)
         i += 16
     }
-    var sum = accumulator.sum()
-    while i < count { sum += a[i] * b[i]; i += 1 }
-    return sum
+    var total = accumulator.sum()
+    while i < count { total += a[i] * b[i]; i += 1 }
+    return total
 }
 
 /// `y[0..<count] += alpha * x[0..<count]`.
 @inline(__always)
 func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-    let a = Vec(repeating: alpha)
-    var i = 0
-    while i + 16 <= count {
-        let raw = UnsafeMutableRawPointer(y + i)
-        raw.storeBytes(of: raw.loadUnaligned(as: Vec.self) + a * UnsafeRawPointer(x + i).loadUnaligned(as: Vec.self), as: Vec.self)
-        i += 16
-    }
-    while i < count { y[i] += alpha * x[i]; i += 1 }
+    for i in 0..<count { y[i] += alpha * x[i] }
 }

@@ -1,0 +1,88 @@
+import Foundation
+import U2ADData
+
+/// Turns a NIfTI volume (and its label volumes) into preprocessed sagittal slices in the reference layout.
+public struct VolumeSlicing {
+    /// Label value remapping applied to label volumes, e.g. `[1: 3, 2: 4]` for a binary cord mask.
+    public var labelMap: [Int: Int] = [:]
+    public var preprocessing = PreprocessingOptions()
+    /// Keep only slices whose labels contain one of these (default: spinal cord); empty keeps every slice.
+    public var requiredLabels: Set<Int> = [3]
+
+    public init(labelMap: [Int: Int] = [:], preprocessing: PreprocessingOptions = PreprocessingOptions(), requiredLabels: Set<Int> = [3]) {
+        self.labelMap = labelMap
+        self.preprocessing = preprocessing
+        self.requiredLabels = requiredLabels
+    }
+
+    /// Where a slice came from, so results map back to the volume.
+    public struct Record: Codable, Sendable {
+        public var output: String
+        public var sourceImage: String
+        public var sourceLabels: [String]
+        public var sliceIndex: Int
+        public var spacing: [Double]
+        public var affine: [[Double]]
+        public var orientation: String
+    }
+
+    /// Parses `1=3,2=4`.
+    public static func parseLabelMap(_ text: String) throws -> [Int: Int] {
+        var map: [Int: Int] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, let from = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+                  let to = Int(parts[1].trimmingCharacters(in: .whitespaces)) else {
+                throw PipelineError.badOption("--label-map", "'\(pair)' is not FROM=TO (e.g. 1=3,2=4)")
+            }
+            map[from] = to
+        }
+        return map
+    }
+
+    /// Slices of `image` with labels merged from `labels`: the highest label wins where volumes overlap, so a
+    /// lesion (6) stays inside the cord (3). A binary volume whose file name, past the image's name, contains
+    /// `lesion` maps 1 to 6.
+    public func slices(image imageURL: URL, labels labelURLs: [URL]) throws -> [(sample: SliceSample, record: Record)] {
+        let volume = try NIfTIVolume.read(imageURL)
+        let stem = Self.stem(imageURL)
+        var merged = [Float](repeating: 0, count: volume.data.count)
+        for url in labelURLs {
+            let labels = try NIfTIVolume.read(url)
+            guard labels.shape == volume.shape else {
+                throw PipelineError.badFile(url.lastPathComponent, "label volume shape \(labels.shape) differs from image \(volume.shape)")
+            }
+            let isLesionMask = Self.stem(url).dropFirst(Self.stem(url).hasPrefix(stem) ? stem.count : 0).lowercased().contains("lesion")
+            for i in 0..<merged.count where labels.data[i] != 0 {
+                let value = Int(labels.data[i].rounded())
+                let mapped = isLesionMask && value == 1 ? 6 : (labelMap[value] ?? value)
+                merged[i] = max(merged[i], Float(mapped))
+            }
+        }
+        let labelVolume = try volume.replacingData(merged)
+        let imageSlices = try volume.sagittalSlices(), labelSlices = try labelVolume.sagittalSlices()
+        var out: [(SliceSample, Record)] = []
+        for (imageSlice, labelSlice) in zip(imageSlices, labelSlices) {
+            if !requiredLabels.isEmpty, !labelSlice.pixels.contains(where: { requiredLabels.contains(Int($0.rounded())) }) { continue }
+            let processed = try Preprocessing.preprocess(
+                image: Image2D(rows: imageSlice.rows, cols: imageSlice.columns, pixels: imageSlice.pixels),
+                labels: Image2D(rows: labelSlice.rows, cols: labelSlice.columns, pixels: labelSlice.pixels),
+                spacing: (row: imageSlice.rowSpacing, col: imageSlice.columnSpacing), options: preprocessing)
+            let name = "\(stem)_slice\(String(format: "%03d", imageSlice.sourceIndex))"
+            let sample = SliceSample(name: name, size: processed.rows, image: processed.image.pixels, roi: processed.roi.pixels,
+                                     labels: processed.labels.pixels, source: "\(imageURL.path)#\(imageSlice.sourceIndex)")
+            let record = Record(output: name + ".npy", sourceImage: imageURL.path, sourceLabels: labelURLs.map(\.path),
+                                sliceIndex: imageSlice.sourceIndex, spacing: volume.spacing, affine: volume.affine, orientation: volume.axisCodes)
+            out.append((sample, record))
+        }
+        return out
+    }
+
+    /// The file name without `.nii` or `.nii.gz`.
+    public static func stem(_ url: URL) -> String {
+        url.lastPathComponent.replacingOccurrences(of: ".nii.gz", with: "").replacingOccurrences(of: ".nii", with: "")
+    }
+
+    /// Whether `url` names a NIfTI file.
+    public static func isNIfTI(_ url: URL) -> Bool { url.path.hasSuffix(".nii") || url.path.hasSuffix(".nii.gz") }
+}

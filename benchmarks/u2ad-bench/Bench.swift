@@ -1,0 +1,190 @@
+import ArgumentParser
+import CBLAS
+import Dispatch
+import Foundation
+import U2ADModel
+import U2ADRuntime
+
+/// Throughput benchmarks for the runtime's kernels and the model, printed as Markdown tables.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "u2ad-bench",
+        abstract: "Benchmarks: gemm, attention, block, model, or all. Figures go to docs/performance.md.")
+
+    @Argument(help: "gemm, attention, block, model or all")
+    var suite: String = "all"
+
+    @Option(help: "Backends to measure, comma-separated: cpu, opencl, opencl:P:D.")
+    var backends: String = "cpu"
+
+    @Option(help: "Minimum seconds per measurement.")
+    var seconds: Double = 1.0
+
+    @Option(help: "Batch sizes for attention/block/model forward.")
+    var batches: String = "1,10,32"
+
+    func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        let choices = try backends.split(separator: ",").map { try BackendSelector.make(try BackendRequest(parsing: String($0))) }
+        let batchSizes = batches.split(separator: ",").compactMap { Int($0) }
+        print("machine: \(CPUInfo.modelName), \(cpuThreadCount) threads; OpenBLAS core \(BLASInfo.coreName)")
+        for choice in choices { print("backend: \(choice.backend.kind.rawValue) on \(choice.backend.deviceName)") }
+        let suites = suite == "all" ? ["gemm", "attention", "block", "model"] : [suite]
+        for name in suites {
+            switch name {
+            case "gemm": try gemm(choices.map(\.backend))
+            case "attention": try attention(choices.map(\.backend), batchSizes)
+            case "block": try block(choices.map(\.backend), batchSizes)
+            case "model": try model(choices.map(\.backend), batchSizes)
+            default: throw ValidationError("unknown suite '\(name)'")
+            }
+        }
+    }
+
+    /// Median seconds of `body` over repeated runs lasting at least `seconds` in total (after one warm-up).
+    func time(_ backend: Backend?, _ body: () -> Void) -> Double {
+        body(); backend?.synchronize()
+        var samples: [Double] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        repeat {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body(); backend?.synchronize()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds || samples.count < 3
+        return samples.sorted()[samples.count / 2]
+    }
+
+    func randomValues(_ count: Int, seed: UInt64) -> [Float] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in Float(random.uniform() * 2 - 1) }
+    }
+
+    func gemm(_ backends: [Backend]) throws {
+        print("\n## GEMM (C = A B^T + bias, the model's Linear layers), GFLOP/s\n")
+        let kn = [(128, 384), (128, 128), (128, 512), (512, 128), (64, 192), (64, 64), (64, 256), (256, 64)]
+        var header = "| M | K | N | direct cblas_sgemm |"
+        for b in backends { header += " \(b.kind.rawValue) | \(b.kind.rawValue) / direct |" }
+        print(header)
+        print("|" + String(repeating: "---|", count: 4 + 2 * backends.count))
+        for batch in [1, 10, 32] {
+            let m = 1025 * batch
+            for (k, n) in kn {
+                let a = randomValues(m * k, seed: 1), w = randomValues(n * k, seed: 2)
+                var c = [Float](repeating: 0, count: m * n)
+                let flops = 2.0 * Double(m) * Double(n) * Double(k)
+                let direct = time(nil) {
+                    a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in c.withUnsafeMutableBufferPointer { cp in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, ap.baseAddress, Int32(k),
+                                    wp.baseAddress, Int32(k), 0, cp.baseAddress, Int32(n))
+                    } } }
+                }
+                var row = "| \(m) | \(k) | \(n) | \(String(format: "%.1f", flops / direct / 1e9)) |"
+                for backend in backends {
+                    let ab = try backend.makeBuffer(a), wb = try backend.makeBuffer(w), cb = try backend.makeBuffer([m * n])
+                    let t = time(backend) { backend.gemm(ab, wb, into: cb, m: m, n: n, k: k, transposeA: false, transposeB: true) }
+                    row += " \(String(format: "%.1f", flops / t / 1e9)) | \(String(format: "%.2f", direct / t)) |"
+                }
+                print(row)
+            }
+        }
+    }
+
+    func attention(_ backends: [Backend], _ batches: [Int]) throws {
+        print("\n## Attention, T = 1025 (ms; GFLOP/s counts 4 T^2 d per head forward, 8 T^2 d backward)\n")
+        print("| backend | dim | heads | batch | forward ms | forward GFLOP/s | backward ms | backward GFLOP/s |")
+        print("|---|---|---|---|---|---|---|---|")
+        for backend in backends {
+            for (dim, heads) in [(128, 16), (64, 8)] {
+                for batch in batches {
+                    let shape = AttentionShape(batch: batch, tokens: 1025, heads: heads, headDim: dim / heads)
+                    let rows = batch * 1025
+                    let qkv = try backend.makeBuffer(randomValues(rows * 3 * dim, seed: 3)), out = try backend.makeBuffer([rows * dim])
+                    let lse = try backend.makeBuffer([batch * heads * 1025]), dout = try backend.makeBuffer(randomValues(rows * dim, seed: 4))
+                    let dqkv = try backend.makeBuffer([rows * 3 * dim])
+                    let forward = time(backend) { backend.attentionForward(qkv: qkv, into: out, logSumExp: lse, shape: shape, dropout: nil) }
+                    let backward = time(backend) {
+                        backend.attentionBackward(qkv: qkv, out: out, gradOut: dout, logSumExp: lse, into: dqkv, shape: shape, dropout: nil)
+                    }
+                    let flops = 4 * Double(batch * dim) * 1025 * 1025
+                    print("| \(backend.kind.rawValue) | \(dim) | \(heads) | \(batch) | \(String(format: "%.1f", forward * 1e3)) | \(String(format: "%.1f", flops / forward / 1e9)) | \(String(format: "%.1f", backward * 1e3)) | \(String(format: "%.1f", 2 * flops / backward / 1e9)) |")
+                }
+            }
+        }
+    }
+
+    func block(_ backends: [Backend], _ batches: [Int]) throws {
+        print("\n## Transformer block forward + backward, T = 1025 (ms)\n")
+        print("| backend | dim | heads | batch | forward ms | backward ms | total ms |")
+        print("|---|---|---|---|---|---|---|")
+        for backend in backends {
+            for (dim, heads) in [(128, 16), (64, 8)] {
+                for batch in batches {
+                    let block = TransformerBlock(prefix: "", dim: dim, heads: heads, layer: 0)
+                    let arena = try ParameterArena(backend: backend, tensors: block.parameterShapes)
+                    for (name, shape) in block.parameterShapes { arena.set(name, randomValues(shape.reduce(1, *), seed: 5).map { $0 * 0.1 }) }
+                    let rows = batch * 1025
+                    let acts = try TransformerBlock.Activations(backend: backend, block: block, batch: batch, tokens: 1025)
+                    let scratch = try TransformerBlock.Scratch(backend: backend, dim: dim, hiddenDim: 4 * dim, rows: rows)
+                    let x = try backend.makeBuffer(randomValues(rows * dim, seed: 6)), y = try backend.makeBuffer([rows * dim])
+                    let dy = try backend.makeBuffer(randomValues(rows * dim, seed: 7)), dx = try backend.makeBuffer([rows * dim])
+                    let forward = time(backend) {
+                        block.forward(x, into: y, batch: batch, tokens: 1025, parameters: arena, saving: acts, scratch: scratch)
+                    }
+                    let backward = time(backend) {
+                        block.backward(dy, input: x, into: dx, batch: batch, tokens: 1025, parameters: arena, saved: acts, scratch: scratch)
+                    }
+                    print("| \(backend.kind.rawValue) | \(dim) | \(heads) | \(batch) | \(String(format: "%.1f", forward * 1e3)) | \(String(format: "%.1f", backward * 1e3)) | \(String(format: "%.1f", (forward + backward) * 1e3)) |")
+                }
+            }
+        }
+    }
+
+    /// A batch of the model's typical masking: the ROI (about 60 patches) 75% hidden.
+    func typicalMask(batch: Int) throws -> PatchMask {
+        let roi = Array(400..<460)
+        var rows: [[Bool]] = []
+        for b in 0..<batch {
+            var hidden = [Bool](repeating: false, count: 1024)
+            for (i, l) in roi.enumerated() where (i + b) % 4 != 0 { hidden[l] = true }
+            rows.append(hidden)
+        }
+        return try PatchMask(hidden: rows)
+    }
+
+    func model(_ backends: [Backend], _ batches: [Int]) throws {
+        print("\n## Full UGMAE (12 + 8 blocks)\n")
+        print("| backend | measurement | batch | seconds | images/s |")
+        print("|---|---|---|---|---|")
+        for backend in backends {
+            let model = try UGMAE(backend: backend)
+            model.initializeRandomly(seed: 1)
+            for batch in batches {
+                let workspace = try UGMAE.Workspace(model: model, batch: batch, training: false)
+                let images = randomValues(batch * 65536, seed: 8).map { abs($0) }
+                let mask = try typicalMask(batch: batch)
+                let t = time(backend) { try! model.forward(workspace, images: images, mask: mask) }
+                print("| \(backend.kind.rawValue) | forward | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) |")
+            }
+            let batch = 10
+            let workspace = try UGMAE.Workspace(model: model, batch: batch, training: true)
+            let images = randomValues(batch * 65536, seed: 9).map { abs($0) }
+            let mask = try typicalMask(batch: batch)
+            let first = try backend.makeBuffer([model.parameters.capacity]), second = try backend.makeBuffer([model.parameters.capacity])
+            backend.fill(first, with: 0, count: first.count); backend.fill(second, with: 0, count: second.count)
+            let patched = (0..<batch).flatMap { b in Patchify.patchify(Array(images[(b * 65536)..<((b + 1) * 65536)]), size: 256, patch: 8) }
+            let roi = [Float](repeating: 1, count: patched.count)
+            var step = 0
+            let t = time(backend) {
+                try! model.forward(workspace, images: images, mask: mask)
+                let (intensity, edge) = model.headOutputs(workspace)
+                let loss = ReconstructionLoss.evaluate(intensity: intensity, edge: edge, images: patched, edgeTargets: patched, rois: roi,
+                                                       mask: mask, grid: 32, epoch: 1)
+                model.backward(workspace, intensityGradient: loss.intensityGradient, edgeGradient: loss.edgeGradient)
+                step += 1
+                model.applyAdam(AdamStep(learningRate: 1e-4, beta2: 0.95, step: step), moments: (first, second))
+            }
+            print("| \(backend.kind.rawValue) | training step (fwd + bwd + Adam) | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) |")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-print("u2ad-bench")
