@@ -71,44 +71,46 @@ extension CPUBackend {
     }
 
     // MARK: Attention
+    //
+    // Queries are processed four at a time so that every load of K, V (stored transposed, head dim x tokens)
+    // feeds four rows; the inner loops run over tokens and vectorise.
 
     public func attentionForward(qkv: Buffer, into out: Buffer, logSumExp: Buffer, shape: AttentionShape, dropout: DropoutSpec?) {
         let T = shape.tokens, H = shape.heads, hd = shape.headDim, W = shape.width
         let qp = floats(qkv), op = floats(out), lp = floats(logSumExp)
         let scale = 1 / Float(hd).squareRoot()
-        let queryBlock = 64
-        let blocks = (T + queryBlock - 1) / queryBlock
+        let queryChunk = 64
+        let chunks = (T + queryChunk - 1) / queryChunk
         let dropoutSpec = dropout.flatMap { $0.isActive ? $0 : nil }
-        parallelFor(shape.batch * H * blocks) { task in
-            let b = task / (H * blocks), h = (task / blocks) % H, block = task % blocks
-            let kt = UnsafeMutablePointer<Float>.allocate(capacity: 2 * hd * T + T)
-            defer { kt.deallocate() }
-            let vt = kt + hd * T, s = vt + hd * T
+        parallelFor(shape.batch * H * chunks) { task in
+            let b = task / (H * chunks), h = (task / chunks) % H, chunk = task % chunks
+            let scratch = AttentionScratch(tokens: T, headDim: hd)
+            defer { scratch.deallocate() }
             let base = qp + b * T * 3 * W + h * hd
-            for j in 0..<T {
+            scratch.loadKeysAndValues(base, rowStride: 3 * W, width: W)
+            let end = min(T, (chunk + 1) * queryChunk)
+            for i0 in stride(from: chunk * queryChunk, to: end, by: 4) {
+                let rows = min(4, end - i0)
+                scratch.loadRows(base, rowStride: 3 * W, first: i0, count: rows, scale: scale)
+                scores4(scratch.rows, scratch.kt, scratch.s, T, hd)
+                for r in 0..<rows {
+                    let row = scratch.s + r * T
+                    let rowMax = maxValue(row, T)
+                    let total = expShiftInPlace(row, T, shift: rowMax)
+                    lp[(b * H + h) * T + i0 + r] = rowMax + log(total)
+                    if let spec = dropoutSpec {
+                        let keepScale = 1 / (total * (1 - spec.rate))
+                        let pass = spec.firstPass + UInt32(b), first = UInt32((h * T + i0 + r) * T)
+                        for j in 0..<T { row[j] = Philox.keeps(spec, pass: pass, element: first + UInt32(j)) ? row[j] * keepScale : 0 }
+                    } else {
+                        scaleInPlace(row, T, 1 / total)
+                    }
+                }
+                scratch.zeroRows(from: rows)
                 for d in 0..<hd {
-                    kt[d * T + j] = base[j * 3 * W + W + d]
-                    vt[d * T + j] = base[j * 3 * W + 2 * W + d]
+                    let o = dot4(scratch.s, T, scratch.vt + d * T)
+                    for r in 0..<rows { op[(b * T + i0 + r) * W + h * hd + d] = o[r] }
                 }
-            }
-            for i in (block * queryBlock)..<min(T, (block + 1) * queryBlock) {
-                let q = base + i * 3 * W
-                s.update(repeating: 0, count: T)
-                for d in 0..<hd { axpy(q[d] * scale, kt + d * T, s, T) }
-                let rowMax = maxValue(s, T)
-                let sum = expShiftInPlace(s, T, shift: rowMax)
-                lp[(b * H + h) * T + i] = rowMax + log(sum)
-                let inverse = 1 / sum
-                if let spec = dropoutSpec {
-                    let keepScale = inverse / (1 - spec.rate)
-                    let pass = spec.firstPass + UInt32(b)
-                    let first = UInt32((h * T + i) * T)
-                    for j in 0..<T { s[j] = Philox.keeps(spec, pass: pass, element: first + UInt32(j)) ? s[j] * keepScale : 0 }
-                } else {
-                    scaleInPlace(s, T, inverse)
-                }
-                let o = op + (b * T + i) * W + h * hd
-                for d in 0..<hd { o[d] = dot(s, vt + d * T, T) }
             }
         }
     }
@@ -119,54 +121,58 @@ extension CPUBackend {
         let qp = floats(qkv), op = floats(out), gp = floats(gradOut), lp = floats(logSumExp), dp = floats(dqkv)
         let scale = 1 / Float(hd).squareRoot()
         let dropoutSpec = dropout.flatMap { $0.isActive ? $0 : nil }
+        // One task per (batch, head): dK and dV accumulate over all queries in a fixed order.
         parallelFor(shape.batch * H) { task in
             let b = task / H, h = task % H
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * hd * T + 2 * T)
+            let scratch = AttentionScratch(tokens: T, headDim: hd)
             defer { scratch.deallocate() }
-            let kt = scratch, vt = kt + hd * T, dkt = vt + hd * T, dvt = dkt + hd * T
-            let p = dvt + hd * T, dpRow = p + T
             let base = qp + b * T * 3 * W + h * hd
-            for j in 0..<T {
-                for d in 0..<hd {
-                    kt[d * T + j] = base[j * 3 * W + W + d]
-                    vt[d * T + j] = base[j * 3 * W + 2 * W + d]
-                }
-            }
+            let gradBase = gp + b * T * W + h * hd
+            scratch.loadKeysAndValues(base, rowStride: 3 * W, width: W)
+            let dkt = UnsafeMutablePointer<Float>.allocate(capacity: 2 * hd * T)
+            defer { dkt.deallocate() }
             dkt.update(repeating: 0, count: 2 * hd * T)
+            let dvt = dkt + hd * T
+            let dO = UnsafeMutablePointer<Float>.allocate(capacity: 4 * hd + 4 * T)
+            defer { dO.deallocate() }
+            let dropped = dO + 4 * hd
             let dbase = dp + b * T * 3 * W + h * hd
-            for i in 0..<T {
-                let q = base + i * 3 * W
-                let dO = gp + (b * T + i) * W + h * hd
-                let o = op + (b * T + i) * W + h * hd
-                p.update(repeating: 0, count: T)
-                for d in 0..<hd { axpy(q[d] * scale, kt + d * T, p, T) }
-                let lse = lp[(b * H + h) * T + i]
-                expShiftInPlace(p, T, shift: lse)
-                dpRow.update(repeating: 0, count: T)
-                for d in 0..<hd { axpy(dO[d], vt + d * T, dpRow, T) }
-                var rowDot: Float = 0
-                for d in 0..<hd { rowDot += dO[d] * o[d] }
-                if let spec = dropoutSpec {
-                    let keepScale = 1 / (1 - spec.rate)
-                    let pass = spec.firstPass + UInt32(b)
-                    let first = UInt32((h * T + i) * T)
-                    // dV uses the dropped probabilities; dS uses P and the masked dP.
-                    let dropped = UnsafeMutablePointer<Float>.allocate(capacity: T)
-                    defer { dropped.deallocate() }
-                    for j in 0..<T {
-                        let keep = Philox.keeps(spec, pass: pass, element: first + UInt32(j))
-                        dropped[j] = keep ? p[j] * keepScale : 0
-                        dpRow[j] = keep ? dpRow[j] * keepScale : 0
-                    }
-                    for d in 0..<hd { axpy(dO[d], dropped, dvt + d * T, T) }
-                } else {
-                    for d in 0..<hd { axpy(dO[d], p, dvt + d * T, T) }
+            for i0 in stride(from: 0, to: T, by: 4) {
+                let rows = min(4, T - i0)
+                scratch.loadRows(base, rowStride: 3 * W, first: i0, count: rows, scale: scale)
+                for r in 0..<4 {
+                    for d in 0..<hd { dO[r * hd + d] = r < rows ? gradBase[(i0 + r) * W + d] : 0 }
                 }
-                for j in 0..<T { dpRow[j] = p[j] * (dpRow[j] - rowDot) }
-                let dq = dbase + i * 3 * W
+                scores4(scratch.rows, scratch.kt, scratch.s, T, hd)
+                scores4(dO, scratch.vt, scratch.ds, T, hd)
+                for r in 0..<rows {
+                    let p = scratch.s + r * T, ds = scratch.ds + r * T
+                    expShiftInPlace(p, T, shift: lp[(b * H + h) * T + i0 + r])
+                    var rowDot: Float = 0
+                    for d in 0..<hd { rowDot += dO[r * hd + d] * op[(b * T + i0 + r) * W + h * hd + d] }
+                    let drop = dropped + r * T
+                    if let spec = dropoutSpec {
+                        let keepScale = 1 / (1 - spec.rate)
+                        let pass = spec.firstPass + UInt32(b), first = UInt32((h * T + i0 + r) * T)
+                        for j in 0..<T {
+                            let keep = Philox.keeps(spec, pass: pass, element: first + UInt32(j))
+                            drop[j] = keep ? p[j] * keepScale : 0
+                            ds[j] = keep ? ds[j] * keepScale : 0
+                        }
+                    } else {
+                        drop.update(from: p, count: T)
+                    }
+                    for j in 0..<T { ds[j] = p[j] * (ds[j] - rowDot) }
+                }
+                for r in rows..<4 {
+                    (dropped + r * T).update(repeating: 0, count: T)
+                    (scratch.ds + r * T).update(repeating: 0, count: T)
+                }
                 for d in 0..<hd {
-                    dq[d] = scale * dot(dpRow, kt + d * T, T)
-                    axpy(scale * q[d], dpRow, dkt + d * T, T)
+                    axpy4(dvt + d * T, T, dO[d], dO[hd + d], dO[2 * hd + d], dO[3 * hd + d], dropped)
+                    axpy4(dkt + d * T, T, scratch.rows[d], scratch.rows[hd + d], scratch.rows[2 * hd + d], scratch.rows[3 * hd + d], scratch.ds)
+                    let dq = dot4(scratch.ds, T, scratch.kt + d * T)
+                    for r in 0..<rows { dbase[(i0 + r) * 3 * W + d] = scale * dq[r] }
                 }
             }
             for j in 0..<T {
@@ -233,4 +239,106 @@ private func expShiftInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: 
 @inline(__always)
 private func scaleInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, _ alpha: Float) {
     for i in 0..<n { x[i] *= alpha }
+}
+
+/// Per-task buffers of the CPU attention: K and V transposed to (head dim x tokens), four query rows,
+/// and two blocks of four score rows.
+private struct AttentionScratch {
+    let tokens: Int, headDim: Int
+    let kt: UnsafeMutablePointer<Float>
+    var vt: UnsafeMutablePointer<Float> { kt + headDim * tokens }
+    var rows: UnsafeMutablePointer<Float> { kt + 2 * headDim * tokens }
+    var s: UnsafeMutablePointer<Float> { rows + 4 * headDim }
+    var ds: UnsafeMutablePointer<Float> { s + 4 * tokens }
+
+    init(tokens: Int, headDim: Int) {
+        self.tokens = tokens
+        self.headDim = headDim
+        kt = .allocate(capacity: 2 * headDim * tokens + 4 * headDim + 8 * tokens)
+    }
+
+    func deallocate() { kt.deallocate() }
+
+    /// Copies K and V of one head (rows `base + j * rowStride + width`, `+ 2 * width`) transposed.
+    func loadKeysAndValues(_ base: UnsafePointer<Float>, rowStride: Int, width: Int) {
+        for j in 0..<tokens {
+            for d in 0..<headDim {
+                kt[d * tokens + j] = base[j * rowStride + width + d]
+                vt[d * tokens + j] = base[j * rowStride + 2 * width + d]
+            }
+        }
+    }
+
+    /// Loads `count` query rows starting at `first`, times `scale`; rows past `count` are zero.
+    func loadRows(_ base: UnsafePointer<Float>, rowStride: Int, first: Int, count: Int, scale: Float) {
+        for r in 0..<4 {
+            for d in 0..<headDim { rows[r * headDim + d] = r < count ? base[(first + r) * rowStride + d] * scale : 0 }
+        }
+    }
+
+    /// Zeroes score rows `from..<4`, so padded rows contribute nothing.
+    func zeroRows(from first: Int) {
+        if first < 4 { (s + first * tokens).update(repeating: 0, count: (4 - first) * tokens) }
+    }
+}
+
+private typealias Vec8 = SIMD8<Float>
+
+@inline(__always)
+private func load8(_ p: UnsafePointer<Float>) -> Vec8 { UnsafeRawPointer(p).loadUnaligned(as: Vec8.self) }
+
+@inline(__always)
+private func store8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self) }
+
+/// `out[r, j] = sum over d of rows[r, d] * columns[d, j]` for four rows (`rows` is 4 x hd, `columns` hd x T).
+@inline(__always)
+private func scores4(_ rows: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ T: Int, _ hd: Int) {
+    var j = 0
+    while j + 8 <= T {
+        var a0 = Vec8(), a1 = Vec8(), a2 = Vec8(), a3 = Vec8()
+        for d in 0..<hd {
+            let k = load8(columns + d * T + j)
+            a0 += k * Vec8(repeating: rows[d])
+            a1 += k * Vec8(repeating: rows[hd + d])
+            a2 += k * Vec8(repeating: rows[2 * hd + d])
+            a3 += k * Vec8(repeating: rows[3 * hd + d])
+        }
+        store8(a0, out + j); store8(a1, out + T + j); store8(a2, out + 2 * T + j); store8(a3, out + 3 * T + j)
+        j += 8
+    }
+    while j < T {
+        for r in 0..<4 {
+            var a: Float = 0
+            for d in 0..<hd { a += rows[r * hd + d] * columns[d * T + j] }
+            out[r * T + j] = a
+        }
+        j += 1
+    }
+}
+
+/// Dot products of four rows of `x` (stride `T`) with `y`, lanes accumulated in a fixed order.
+@inline(__always)
+private func dot4(_ x: UnsafePointer<Float>, _ T: Int, _ y: UnsafePointer<Float>) -> SIMD4<Float> {
+    var a0 = Vec8(), a1 = Vec8(), a2 = Vec8(), a3 = Vec8()
+    var j = 0
+    while j + 8 <= T {
+        let v = load8(y + j)
+        a0 += load8(x + j) * v
+        a1 += load8(x + T + j) * v
+        a2 += load8(x + 2 * T + j) * v
+        a3 += load8(x + 3 * T + j) * v
+        j += 8
+    }
+    var result = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+    while j < T {
+        result += SIMD4<Float>(x[j], x[T + j], x[2 * T + j], x[3 * T + j]) * y[j]
+        j += 1
+    }
+    return result
+}
+
+/// `y[j] += c0 x[0, j] + c1 x[1, j] + c2 x[2, j] + c3 x[3, j]` for four rows of `x` with stride `T`.
+@inline(__always)
+private func axpy4(_ y: UnsafeMutablePointer<Float>, _ T: Int, _ c0: Float, _ c1: Float, _ c2: Float, _ c3: Float, _ x: UnsafePointer<Float>) {
+    for j in 0..<T { y[j] += c0 * x[j] + c1 * x[T + j] + c2 * x[2 * T + j] + c3 * x[3 * T + j] }
 }
