@@ -34,6 +34,17 @@ public final class Profiler: @unchecked Sendable {
         return result
     }
 
+    /// A start time for ``end(_:_:flops:bytes:)``, or 0 when profiling is off.
+    @inline(__always)
+    public func begin() -> UInt64 { isEnabled ? DispatchTime.now().uptimeNanoseconds : 0 }
+
+    /// Records a host-timed op that started at `start` (from ``begin()``).
+    @inline(__always)
+    public func end(_ name: String, _ start: UInt64, flops: @autoclosure () -> Double = 0, bytes: @autoclosure () -> Double = 0) {
+        guard isEnabled else { return }
+        record(name, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, flops: flops(), bytes: bytes())
+    }
+
     /// The table as text, slowest kernel first.
     public func table() -> String {
         lock.lock(); defer { lock.unlock() }

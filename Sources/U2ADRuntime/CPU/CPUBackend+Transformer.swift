@@ -8,6 +8,8 @@ extension CPUBackend {
 
     public func layerNormForward(_ x: Buffer, gamma: Buffer, beta: Buffer, into y: Buffer,
                                  mean: Buffer, rstd: Buffer, rows: Int, dim: Int, epsilon: Float) {
+        let started = Profiler.shared.begin()
+        defer { Profiler.shared.end("layernorm_forward", started, flops: 0) }
         let xp = floats(x), gp = floats(gamma), bp = floats(beta), yp = floats(y), mp = floats(mean), rp = floats(rstd)
         parallelRanges(rows, grain: 64) { range in
             for r in range {
@@ -28,6 +30,8 @@ extension CPUBackend {
 
     public func layerNormBackward(_ dy: Buffer, x: Buffer, gamma: Buffer, mean: Buffer, rstd: Buffer,
                                   dx: Buffer, dgamma: Buffer, dbeta: Buffer, rows: Int, dim: Int, accumulate: Bool) {
+        let started = Profiler.shared.begin()
+        defer { Profiler.shared.end("layernorm_backward", started, flops: 0) }
         let dyp = floats(dy), xp = floats(x), gp = floats(gamma), mp = floats(mean), rp = floats(rstd)
         let dxp = floats(dx)
         var partial = [Float](repeating: 0, count: reductionChunks * 2 * dim)
@@ -76,6 +80,8 @@ extension CPUBackend {
     // feeds four rows; the inner loops run over tokens and vectorise.
 
     public func attentionForward(qkv: Buffer, into out: Buffer, logSumExp: Buffer, shape: AttentionShape, dropout: DropoutSpec?) {
+        let started = Profiler.shared.begin()
+        defer { Profiler.shared.end("attention_forward", started, flops: 4 * Double(shape.batch * shape.width) * Double(shape.tokens * shape.tokens)) }
         let T = shape.tokens, H = shape.heads, hd = shape.headDim, W = shape.width
         let qp = floats(qkv), op = floats(out), lp = floats(logSumExp)
         let scale = 1 / Float(hd).squareRoot()
@@ -117,6 +123,8 @@ extension CPUBackend {
 
     public func attentionBackward(qkv: Buffer, out: Buffer, gradOut: Buffer, logSumExp: Buffer, into dqkv: Buffer,
                                   shape: AttentionShape, dropout: DropoutSpec?) {
+        let started = Profiler.shared.begin()
+        defer { Profiler.shared.end("attention_backward", started, flops: 8 * Double(shape.batch * shape.width) * Double(shape.tokens * shape.tokens)) }
         let T = shape.tokens, H = shape.heads, hd = shape.headDim, W = shape.width
         let qp = floats(qkv), op = floats(out), gp = floats(gradOut), lp = floats(logSumExp), dp = floats(dqkv)
         let scale = 1 / Float(hd).squareRoot()
@@ -203,6 +211,8 @@ extension CPUBackend {
     }
 
     public func adam(parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer, count: Int, step: AdamStep) {
+        let started = Profiler.shared.begin()
+        defer { Profiler.shared.end("adam", started, flops: 0) }
         let pp = floats(parameters), gp = floats(gradients), mp = floats(firstMoment), vp = floats(secondMoment)
         let correction1 = 1 - Float(pow(Double(step.beta1), Double(step.step)))
         let correction2Root = Float(Double(1 - pow(Double(step.beta2), Double(step.step))).squareRoot())

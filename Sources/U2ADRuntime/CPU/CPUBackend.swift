@@ -93,6 +93,8 @@ public final class CPUBackend: Backend {
     public func gemm(_ a: Buffer, _ b: Buffer, into c: Buffer, m: Int, n: Int, k: Int,
                      transposeA: Bool, transposeB: Bool,
                      bias: Buffer?, activation: Activation, residual: Buffer?) {
+        let started = Profiler.shared.begin()
+        defer { Profiler.shared.end("gemm", started, flops: 2 * Double(m) * Double(n) * Double(k), bytes: 4 * Double(m * k + k * n + m * n)) }
         let cp = floats(c)
         // Accumulating into C itself with no activation is BLAS's beta = 1.
         let accumulateInPlace = residual === c && activation == .none
