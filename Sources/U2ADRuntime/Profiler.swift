@@ -48,12 +48,16 @@ public final class Profiler: @unchecked Sendable {
     /// The table as text, slowest kernel first.
     public func table() -> String {
         lock.lock(); defer { lock.unlock() }
-        var lines = [String(format: "%-34@ %8@ %12@ %10@ %10@", "kernel" as NSString, "calls" as NSString, "total ms" as NSString, "GFLOP/s" as NSString, "GB/s" as NSString)]
+        func cell(_ text: String, _ width: Int, left: Bool = false) -> String {
+            let pad = String(repeating: " ", count: max(0, width - text.count))
+            return left ? text + pad : pad + text
+        }
+        var lines = [cell("kernel", 34, left: true) + cell("calls", 8) + cell("total ms", 12) + cell("GFLOP/s", 10) + cell("GB/s", 10)]
         for (name, entry) in entries.sorted(by: { $0.value.nanoseconds > $1.value.nanoseconds }) {
             let seconds = Double(entry.nanoseconds) / 1e9
             let gflops = entry.flops > 0 && seconds > 0 ? String(format: "%.1f", entry.flops / seconds / 1e9) : "-"
             let gbs = entry.bytes > 0 && seconds > 0 ? String(format: "%.1f", entry.bytes / seconds / 1e9) : "-"
-            lines.append(String(format: "%-34@ %8d %12.3f %10@ %10@", name as NSString, entry.calls, seconds * 1e3, gflops as NSString, gbs as NSString))
+            lines.append(cell(name, 34, left: true) + cell("\(entry.calls)", 8) + cell(String(format: "%.3f", seconds * 1e3), 12) + cell(gflops, 10) + cell(gbs, 10))
         }
         return lines.joined(separator: "\n")
     }
