@@ -46,8 +46,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "benchmarks/u2ad-bench"),
 
-        .testTarget(name: "RuntimeTests", dependencies: ["U2ADRuntime"], path: "Tests/RuntimeTests"),
-        .testTarget(name: "ModelTests", dependencies: ["U2ADModel", "U2ADRuntime", "U2ADData"], path: "Tests/ModelTests"),
+        // Helpers shared by the test targets: backends under test, seeded data, float64 comparisons, fixtures.
+        .target(name: "U2ADTestSupport", dependencies: ["U2ADRuntime"], path: "Tests/Support"),
+        .testTarget(name: "RuntimeTests", dependencies: ["U2ADRuntime", "U2ADTestSupport"], path: "Tests/RuntimeTests"),
+        .testTarget(name: "ModelTests", dependencies: ["U2ADModel", "U2ADRuntime", "U2ADData", "U2ADTestSupport"], path: "Tests/ModelTests"),
         .testTarget(name: "DataTests", dependencies: ["U2ADData"], path: "Tests/DataTests"),
     ]
 )

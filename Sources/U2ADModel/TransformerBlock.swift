@@ -78,38 +78,25 @@ public struct TransformerBlock {
 
     // MARK: Forward
 
-    /// `output = block(input)` for `batch x tokens` rows. `output` may not alias `input`.
+    /// `output = block(input)` for `batch x tokens` rows, saving what ``backward`` needs. `output` may not alias `input`.
     public func forward(_ input: Buffer, into output: Buffer, batch: Int, tokens: Int, parameters p: ParameterArena,
                         saving a: Activations, scratch: Scratch, dropout: Dropout? = nil) {
-        let backend = p.backend
-        let rows = batch * tokens, d = dim
-        let shape = AttentionShape(batch: batch, tokens: tokens, heads: heads, headDim: d / heads)
-        let drop = dropout.flatMap { $0.rate > 0 ? $0 : nil }
-
-        backend.layerNormForward(input, gamma: p[prefix + "norm1.weight"], beta: p[prefix + "norm1.bias"], into: a.ln1,
-                                 mean: a.mean1, rstd: a.rstd1, rows: rows, dim: d, epsilon: Self.layerNormEpsilon)
-        backend.gemm(a.ln1, p[prefix + "attn.qkv.weight"], into: a.qkv, m: rows, n: 3 * d, k: d, transposeA: false, transposeB: true,
-                     bias: p[prefix + "attn.qkv.bias"], activation: .none, residual: nil)
-        backend.attentionForward(qkv: a.qkv, into: a.attention, logSumExp: a.logSumExp, shape: shape, dropout: drop?.spec(layer: layer, site: 0))
-        projectWithResidual(a.attention, weight: p[prefix + "attn.proj.weight"], bias: p[prefix + "attn.proj.bias"], residual: input,
-                            into: a.x1, rows: rows, inner: d, tokens: tokens, dropout: drop?.spec(layer: layer, site: 1), scratch: scratch, backend: backend)
-
-        backend.layerNormForward(a.x1, gamma: p[prefix + "norm2.weight"], beta: p[prefix + "norm2.bias"], into: a.ln2,
-                                 mean: a.mean2, rstd: a.rstd2, rows: rows, dim: d, epsilon: Self.layerNormEpsilon)
-        backend.gemm(a.ln2, p[prefix + "mlp.fc1.weight"], into: a.hidden, m: rows, n: hiddenDim, k: d, transposeA: false, transposeB: true,
-                     bias: p[prefix + "mlp.fc1.bias"], activation: .none, residual: nil)
-        backend.applyActivation(.gelu, a.hidden, into: a.activated, count: rows * hiddenDim)
-        projectWithResidual(a.activated, weight: p[prefix + "mlp.fc2.weight"], bias: p[prefix + "mlp.fc2.bias"], residual: a.x1,
-                            into: output, rows: rows, inner: hiddenDim, tokens: tokens, dropout: drop?.spec(layer: layer, site: 2), scratch: scratch, backend: backend)
+        run(input, into: output, batch: batch, tokens: tokens, parameters: p, activations: a, scratch: scratch, dropout: dropout, training: true)
     }
 
-    /// Inference-only forward: GELU fused into fc1, nothing kept beyond what the next layer needs.
+    /// Inference-only forward: GELU fused into the fc1 GEMM; `workspace` may be shared by every block.
     public func infer(_ input: Buffer, into output: Buffer, batch: Int, tokens: Int, parameters p: ParameterArena,
                       workspace a: Activations, scratch: Scratch, dropout: Dropout? = nil) {
+        run(input, into: output, batch: batch, tokens: tokens, parameters: p, activations: a, scratch: scratch, dropout: dropout, training: false)
+    }
+
+    private func run(_ input: Buffer, into output: Buffer, batch: Int, tokens: Int, parameters p: ParameterArena,
+                     activations a: Activations, scratch: Scratch, dropout: Dropout?, training: Bool) {
         let backend = p.backend
         let rows = batch * tokens, d = dim
         let shape = AttentionShape(batch: batch, tokens: tokens, heads: heads, headDim: d / heads)
         let drop = dropout.flatMap { $0.rate > 0 ? $0 : nil }
+
         backend.layerNormForward(input, gamma: p[prefix + "norm1.weight"], beta: p[prefix + "norm1.bias"], into: a.ln1,
                                  mean: a.mean1, rstd: a.rstd1, rows: rows, dim: d, epsilon: Self.layerNormEpsilon)
         backend.gemm(a.ln1, p[prefix + "attn.qkv.weight"], into: a.qkv, m: rows, n: 3 * d, k: d, transposeA: false, transposeB: true,
@@ -117,10 +104,13 @@ public struct TransformerBlock {
         backend.attentionForward(qkv: a.qkv, into: a.attention, logSumExp: a.logSumExp, shape: shape, dropout: drop?.spec(layer: layer, site: 0))
         projectWithResidual(a.attention, weight: p[prefix + "attn.proj.weight"], bias: p[prefix + "attn.proj.bias"], residual: input,
                             into: a.x1, rows: rows, inner: d, tokens: tokens, dropout: drop?.spec(layer: layer, site: 1), scratch: scratch, backend: backend)
+
         backend.layerNormForward(a.x1, gamma: p[prefix + "norm2.weight"], beta: p[prefix + "norm2.bias"], into: a.ln2,
                                  mean: a.mean2, rstd: a.rstd2, rows: rows, dim: d, epsilon: Self.layerNormEpsilon)
-        backend.gemm(a.ln2, p[prefix + "mlp.fc1.weight"], into: a.activated, m: rows, n: hiddenDim, k: d, transposeA: false, transposeB: true,
-                     bias: p[prefix + "mlp.fc1.bias"], activation: .gelu, residual: nil)
+        // Training keeps the pre-activation for GELU's backward; inference fuses GELU into the GEMM.
+        backend.gemm(a.ln2, p[prefix + "mlp.fc1.weight"], into: training ? a.hidden : a.activated, m: rows, n: hiddenDim, k: d,
+                     transposeA: false, transposeB: true, bias: p[prefix + "mlp.fc1.bias"], activation: training ? .none : .gelu, residual: nil)
+        if training { backend.applyActivation(.gelu, a.hidden, into: a.activated, count: rows * hiddenDim) }
         projectWithResidual(a.activated, weight: p[prefix + "mlp.fc2.weight"], bias: p[prefix + "mlp.fc2.bias"], residual: a.x1,
                             into: output, rows: rows, inner: hiddenDim, tokens: tokens, dropout: drop?.spec(layer: layer, site: 2), scratch: scratch, backend: backend)
     }
