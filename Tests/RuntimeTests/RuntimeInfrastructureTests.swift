@@ -70,6 +70,24 @@ final class RuntimeInfrastructureTests: XCTestCase {
         }
     }
 
+    /// Compiled kernels land in `U2AD_KERNEL_CACHE`, and a second process-level cache loads them back.
+    func testCompiledKernelsAreCachedOnDiskAndReused() throws {
+        guard let device = openCLDeviceForTests else { throw XCTSkip("no OpenCL device") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("u2ad-kernel-cache-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        setenv("U2AD_KERNEL_CACHE", folder.path, 1)
+        defer { unsetenv("U2AD_KERNEL_CACHE") }
+        let first = try OpenCLBackend(device: device)
+        _ = try first.programs.kernel("fill", file: "elementwise.cl", options: "")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".bin") }
+        XCTAssertEqual(cached.count, 1, "one binary per (source, options, device)")
+        let second = try OpenCLBackend(device: device)
+        let x = try second.makeBuffer([10])
+        second.fill(x, with: 2.5, count: 10)
+        XCTAssertEqual(second.download(x), [Float](repeating: 2.5, count: 10))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".bin") }.count, 1)
+    }
+
     func testDiskCacheKeyDependsOnSourceOptionsAndDevice() {
         XCTAssertNotEqual(fnv1a64("a|b"), fnv1a64("a|c"))
         XCTAssertEqual(fnv1a64("same"), fnv1a64("same"))
