@@ -51,5 +51,6 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["U2ADRuntime", "U2ADTestSupport"], path: "Tests/RuntimeTests"),
         .testTarget(name: "ModelTests", dependencies: ["U2ADModel", "U2ADRuntime", "U2ADData", "U2ADTestSupport"], path: "Tests/ModelTests"),
         .testTarget(name: "DataTests", dependencies: ["U2ADData"], path: "Tests/DataTests"),
+        .testTarget(name: "InferenceTests", dependencies: ["U2ADPipeline", "U2ADModel", "U2ADRuntime", "U2ADData"], path: "Tests/InferenceTests"),
     ]
 )

@@ -50,12 +50,14 @@ public struct TransformerBlock {
     public final class Scratch {
         let dHidden, dNormed, dAttention, dQKV, dX1, projected: Buffer
 
-        public init(backend: Backend, dim: Int, hiddenDim: Int, rows: Int) throws {
-            dHidden = try backend.makeBuffer([rows, hiddenDim])
-            dNormed = try backend.makeBuffer([rows, dim])
-            dAttention = try backend.makeBuffer([rows, dim])
-            dQKV = try backend.makeBuffer([rows, 3 * dim])
-            dX1 = try backend.makeBuffer([rows, dim])
+        /// `training: false` plans only what an inference pass with dropout needs.
+        public init(backend: Backend, dim: Int, hiddenDim: Int, rows: Int, training: Bool = true) throws {
+            let gradientRows = training ? rows : 1
+            dHidden = try backend.makeBuffer([gradientRows, hiddenDim])
+            dNormed = try backend.makeBuffer([gradientRows, dim])
+            dAttention = try backend.makeBuffer([gradientRows, dim])
+            dQKV = try backend.makeBuffer([gradientRows, 3 * dim])
+            dX1 = try backend.makeBuffer([gradientRows, dim])
             projected = try backend.makeBuffer([rows, dim])
         }
     }

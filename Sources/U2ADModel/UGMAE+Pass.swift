@@ -41,8 +41,8 @@ extension UGMAE {
             decoderActivations = try (0..<(training ? c.decoderDepth : 1)).map { _ in
                 try TransformerBlock.Activations(backend: backend, block: model.decoderBlocks[0], batch: batch, tokens: T)
             }
-            encoderScratch = try TransformerBlock.Scratch(backend: backend, dim: E, hiddenDim: E * c.mlpRatio, rows: training ? rows : 1)
-            decoderScratch = try TransformerBlock.Scratch(backend: backend, dim: D, hiddenDim: D * c.mlpRatio, rows: training ? rows : 1)
+            encoderScratch = try TransformerBlock.Scratch(backend: backend, dim: E, hiddenDim: E * c.mlpRatio, rows: rows, training: training)
+            decoderScratch = try TransformerBlock.Scratch(backend: backend, dim: D, hiddenDim: D * c.mlpRatio, rows: rows, training: training)
             latent = try backend.makeBuffer([rows, E])
             latentMean = try backend.makeBuffer([rows]); latentRstd = try backend.makeBuffer([rows])
             embedded = try backend.makeBuffer([rows, D])

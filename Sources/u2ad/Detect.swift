@@ -1,6 +1,191 @@
 import ArgumentParser
+import Foundation
+import U2ADData
+import U2ADModel
+import U2ADPipeline
+import U2ADRuntime
+
+/// Model, MC inference and scoring options shared by `detect` and `evaluate`.
+struct InferenceArguments: ParsableArguments {
+    @Option(help: "Model weights (.safetensors); the configuration comes from its metadata or tensor names.")
+    var weights: String
+    @Option(help: "Samples wanted per ROI patch (K).")
+    var k: Int = 10
+    @Option(help: "Fraction of the ROI patches hidden per pass (0: no masking, dropout only).")
+    var ratio: Double = 0.75
+    @Option(help: "Pass schedule: balanced (every ROI patch masked K times in at most ceil(K/ratio)+1 passes) or coverage (the reference's).")
+    var schedule: String = "balanced"
+    @Option(name: .customLong("mc-dropout"), help: "Dropout rate in attention and MLP during inference.")
+    var mcDropout: Float = 0
+    @Option(help: "A fixed number of passes per slice.")
+    var passes: Int?
+    @Option(help: "Seed of the masks and dropout.")
+    var seed: UInt64 = 0
+    @Option(name: .customLong("roi-labels"), help: "Labels forming the masked region, comma-separated.")
+    var roiLabels: String = "3,6"
+    @Flag(name: .customLong("no-erode"), help: "Do not erode the region by a 3x3 square.")
+    var noErode = false
+    @Option(name: .customLong("max-batch"), help: "Most passes per batch (default: planned from the device).")
+    var maxBatch: Int?
+    @Option(help: "Encoder depth, overriding the weights' configuration.")
+    var depth: Int?
+    @Option(name: .customLong("decoder-depth"), help: "Decoder depth, overriding the weights' configuration.")
+    var decoderDepth: Int?
+    @Option(name: .customLong("pixel-spacing"), help: "Pixel size in mm.")
+    var pixelSpacing: Double = 200.0 / 256.0
+    @Option(help: "Gaussian smoothing of the anomaly curve, in rows.")
+    var smoothing: Double = 2
+    @Option(name: .customLong("first-vertebra"), help: "Level of the top-most labelled vertebral body.")
+    var firstVertebra: String = "C2"
+    @Option(name: .customLong("segment-mm"), help: "Segment length along the cord when vertebral bodies are not labelled.")
+    var segmentMM: Double = 16
+    @Flag(name: .customLong("single-patient"), help: "Treat the slices directly in the input folder as one patient.")
+    var singlePatient = false
+    @Option(help: "Segment decision threshold (default: the thresholds file beside the weights).")
+    var threshold: Double?
+    @Option(help: "Thresholds file (default: W.thresholds.json beside weights W.safetensors).")
+    var thresholds: String?
+    @Option(help: "False-positive rate on normal scans for calibration.")
+    var fpr: Double = 0.05
+    @OptionGroup var backendOptions: BackendOptions
+
+    var weightsURL: URL { URL(fileURLWithPath: weights) }
+    var thresholdsURL: URL { thresholds.map { URL(fileURLWithPath: $0) } ?? DetectionThresholds.url(besideWeights: weightsURL) }
+
+    func uncertaintyOptions() throws -> UncertaintyOptions {
+        var options = UncertaintyOptions()
+        guard let kind = PassScheduleKind(rawValue: schedule.lowercased()) else {
+            throw PipelineError.badOption("--schedule", "unknown schedule '\(schedule)'; use balanced or coverage")
+        }
+        let labels = roiLabels.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !labels.isEmpty, labels.allSatisfy({ $0 != nil }) else {
+            throw PipelineError.badOption("--roi-labels", "expected comma-separated integers, got '\(roiLabels)'")
+        }
+        options.roiLabels = labels.compactMap { $0 }
+        options.erodeROI = !noErode
+        options.k = k
+        options.ratio = ratio
+        options.schedule = kind
+        options.passes = passes
+        options.seed = seed
+        options.mcDropout = mcDropout
+        options.maxBatch = maxBatch
+        try options.validate()
+        return options
+    }
+
+    func scoringOptions() throws -> ScoringOptions {
+        var options = ScoringOptions()
+        options.pixelSpacingMM = pixelSpacing
+        options.smoothingRows = smoothing
+        options.firstVertebra = firstVertebra.uppercased()
+        options.fallbackSegmentMM = segmentMM
+        try options.validate()
+        guard fpr >= 0, fpr < 1 else { throw PipelineError.badOption("--fpr", "must be in [0, 1), got \(fpr)") }
+        if let threshold, !threshold.isFinite { throw PipelineError.badOption("--threshold", "must be a finite number") }
+        return options
+    }
+
+    /// Backend and model, with a line on stderr for each.
+    func loadModel() throws -> UGMAE {
+        let backend = try backendOptions.makeBackend()
+        let model = try InferenceModel.load(weights: weightsURL, backend: backend, depth: depth, decoderDepth: decoderDepth)
+        let c = model.configuration
+        log("model: \(weightsURL.lastPathComponent), encoder depth \(c.depth), decoder depth \(c.decoderDepth), \(c.imageSize) px, patch \(c.patchSize)")
+        return model
+    }
+
+    /// The stored thresholds, warning when they were calibrated with other settings.
+    func storedThresholds(uncertainty: UncertaintyOptions, scoring: ScoringOptions) throws -> DetectionThresholds? {
+        guard FileManager.default.fileExists(atPath: thresholdsURL.path) else { return nil }
+        let stored = try DetectionThresholds.load(thresholdsURL)
+        var calibration = stored.uncertainty, current = uncertainty
+        calibration?.seed = 0; calibration?.maxBatch = nil; current.seed = 0; current.maxBatch = nil
+        if calibration != current || stored.scoring != scoring {
+            log("warning: \(thresholdsURL.lastPathComponent) was calibrated with other inference or scoring settings; its threshold may not fit")
+        }
+        return stored
+    }
+}
+
+func log(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Creates `folder` (and its parents), with a one-line error naming it.
+func createFolder(_ folder: URL, option: String) throws {
+    do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+        throw PipelineError.badOption(option, "cannot create folder \(folder.path)")
+    }
+}
 
 struct Detect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "(not yet implemented)")
-    func run() throws { throw ValidationError("u2ad detect is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        abstract: "Detect T2 hyperintensities: MC inference maps, anomaly curve along the cord, segment and patient decisions.",
+        discussion: """
+        Writes per slice <out>/<patient>/<slice>.{reconstruction,epistemic,aleatoric}.npy, .panel.png and .curve.svg, \
+        and <out>/report.json. A .npy file is one patient; in a folder, each subfolder of slices is a patient and each \
+        loose .npy file its own patient. With --calibrate, every input scan is taken as normal and the thresholds are \
+        written beside the weights (or to --thresholds).
+        """)
+
+    @OptionGroup var inference: InferenceArguments
+    @Option(help: "A .npy slice (3, 256, 256) or a folder of them.")
+    var input: String
+    @Option(help: "Output folder.")
+    var out: String
+    @Flag(help: "Calibrate the thresholds on the input, taken as normal, and store them.")
+    var calibrate = false
+
+    func run() throws {
+        do { try detect() } catch { failAndExit(error) }
+    }
+
+    private func detect() throws {
+        let started = Date()
+        let uncertainty = try inference.uncertaintyOptions(), scoring = try inference.scoringOptions()
+        let outFolder = URL(fileURLWithPath: out)
+        try createFolder(outFolder, option: "--out")
+        let model = try inference.loadModel()
+        let patients = try PatientInput.load(URL(fileURLWithPath: input), singlePatient: inference.singlePatient,
+                                             expectedSize: model.configuration.imageSize)
+        log("input: \(patients.count) patients, \(patients.reduce(0) { $0 + $1.slices.count }) slices")
+        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring, progress: log)
+
+        var threshold = inference.threshold, pixelThreshold: Double?, source = ThresholdSource.option
+        if calibrate {
+            guard let calibrated = analysis.calibrate(falsePositiveRate: inference.fpr) else {
+                throw PipelineError.badOption("--calibrate", "no slice of \(input) has a scored cord segment")
+            }
+            try calibrated.save(to: inference.thresholdsURL)
+            log(String(format: "calibrated threshold %.6g on %d segments of %d slices (false-positive rate %.3f); wrote %@",
+                       calibrated.segment, calibrated.calibrationSegments, calibrated.calibrationSlices, calibrated.achievedFalsePositiveRate,
+                       inference.thresholdsURL.path))
+            threshold = threshold ?? calibrated.segment
+            source = inference.threshold == nil ? .calibrated : .option
+            pixelThreshold = calibrated.pixel
+        } else if let stored = try inference.storedThresholds(uncertainty: uncertainty, scoring: scoring) {
+            pixelThreshold = stored.pixel
+            if threshold == nil { threshold = stored.segment; source = .file }
+        } else if threshold == nil {
+            source = .none
+            log("warning: no threshold (give --threshold, or calibrate with --calibrate on normal scans); decisions are left out")
+        }
+
+        let decided = analysis.results.map { $0.applying(threshold: threshold) }
+        try analysis.writeSliceOutputs(to: outFolder, decided: decided, threshold: threshold, pixelThreshold: pixelThreshold)
+        let backend = model.backend
+        let report = DetectionReport(weights: inference.weightsURL.path, backend: backend.kind.rawValue, device: backend.deviceName,
+                                     analysis: analysis, threshold: threshold, thresholdSource: source, pixelThreshold: pixelThreshold,
+                                     seconds: Date().timeIntervalSince(started), patients: decided)
+        try report.write(to: outFolder.appendingPathComponent("report.json"))
+        for patient in decided {
+            let positives = patient.segments.filter { $0.isPositive == true }.map(\.name)
+            let verdict = patient.isPositive.map { $0 ? "POSITIVE" : "negative" } ?? "undecided"
+            let score = patient.score.map { String(format: "%.5g", $0) } ?? "-"
+            print("\(patient.name): \(verdict), score \(score)" + (positives.isEmpty ? "" : ", segments \(positives.joined(separator: " "))"))
+        }
+        log(String(format: "%d passes in %.1f s (inference %.1f s); wrote %@", analysis.passes, report.seconds, analysis.inferenceSeconds,
+                   outFolder.appendingPathComponent("report.json").path))
+    }
 }

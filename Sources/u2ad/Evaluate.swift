@@ -1,6 +1,59 @@
 import ArgumentParser
+import Foundation
+import U2ADPipeline
 
 struct Evaluate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "(not yet implemented)")
-    func run() throws { throw ValidationError("u2ad evaluate is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate detection against the lesion label: patient, segment and pixel metrics, SSIM.",
+        discussion: """
+        Ground truth: a patient or segment is positive when it holds a lesion-labelled pixel (label 6). \
+        Decisions use --threshold, else the thresholds file beside the weights, else a threshold calibrated \
+        on the lesion-free patients of --data itself (in-sample, optimistic). Writes <out>/metrics.json.
+        """)
+
+    @OptionGroup var inference: InferenceArguments
+    @Option(help: "Folder of patients (subfolders of .npy slices, or loose .npy slices, one patient each).")
+    var data: String
+    @Option(help: "Output folder.")
+    var out: String
+    @Flag(name: .customLong("save-maps"), help: "Also write the per-slice maps, panels and curves.")
+    var saveMaps = false
+
+    func run() throws {
+        do { try evaluate() } catch { failAndExit(error) }
+    }
+
+    private func evaluate() throws {
+        let uncertainty = try inference.uncertaintyOptions(), scoring = try inference.scoringOptions()
+        let outFolder = URL(fileURLWithPath: out)
+        try createFolder(outFolder, option: "--out")
+        let model = try inference.loadModel()
+        let patients = try PatientInput.load(URL(fileURLWithPath: data), singlePatient: inference.singlePatient,
+                                             expectedSize: model.configuration.imageSize)
+        log("data: \(patients.count) patients, \(patients.reduce(0) { $0 + $1.slices.count }) slices")
+        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring, progress: log)
+
+        var threshold = inference.threshold, source = ThresholdSource.option, pixelThreshold: Double?
+        if let stored = try inference.storedThresholds(uncertainty: uncertainty, scoring: scoring) {
+            pixelThreshold = stored.pixel
+            if threshold == nil { threshold = stored.segment; source = .file }
+        }
+        if threshold == nil {
+            let normal = analysis.results.indices.filter { analysis.results[$0].lesionPixels == 0 }
+            let calibrated = DetectionThresholds.calibrate(normal: normal.flatMap { analysis.results[$0].slices }, maps: normal.flatMap { analysis.maps[$0] },
+                                                           falsePositiveRate: inference.fpr, uncertainty: uncertainty, scoring: scoring)
+            threshold = calibrated?.segment
+            pixelThreshold = pixelThreshold ?? calibrated?.pixel
+            source = calibrated == nil ? .none : .calibrated
+            log(calibrated == nil ? "warning: no threshold and no lesion-free patient to calibrate one; decision metrics are left out"
+                                  : "warning: threshold calibrated in-sample on the \(normal.count) lesion-free patients of --data")
+        }
+        let decided = analysis.results.map { $0.applying(threshold: threshold) }
+        if saveMaps { try analysis.writeSliceOutputs(to: outFolder, decided: decided, threshold: threshold, pixelThreshold: pixelThreshold) }
+        let metrics = EvaluationMetrics(analysis: analysis, decided: decided, threshold: threshold, thresholdSource: source,
+                                        backend: model.backend.kind.rawValue, device: model.backend.deviceName)
+        try metrics.write(to: outFolder.appendingPathComponent("metrics.json"))
+        print(metrics.table())
+        log("wrote \(outFolder.appendingPathComponent("metrics.json").path)")
+    }
 }

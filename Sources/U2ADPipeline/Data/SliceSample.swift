@@ -56,7 +56,7 @@ public struct SliceSample: Sendable {
 
     /// Pixels whose label is in `labels`, as 0/1.
     public func labelMask(_ labels: Set<Int>) -> [Float] {
-        self.labels.map { labels.contains(Int($0.rounded())) ? 1 : 0 }
+        self.labels.map { $0.isFinite && abs($0) < 1e6 && labels.contains(Int($0.rounded())) ? 1 : 0 }
     }
 
     /// The reference layout `(3, S, S)` as one array.

@@ -1,0 +1,54 @@
+import Foundation
+import U2ADData
+import U2ADModel
+import U2ADRuntime
+
+/// Loads weights for inference with the configuration they were saved with.
+public enum InferenceModel {
+    /// Metadata key holding the JSON of the ``UGMAEConfiguration`` (written by `UGMAE.save`).
+    public static let configurationKey = "u2ad.configuration"
+
+    /// The configuration of `weights`: the metadata's when present, else the default with the encoder and
+    /// decoder depths counted from the tensor names; `depth` and `decoderDepth` override either.
+    public static func configuration(weights: URL, depth: Int? = nil, decoderDepth: Int? = nil) throws -> UGMAEConfiguration {
+        guard FileManager.default.fileExists(atPath: weights.path) else { throw PipelineError.badFile(weights.path, "does not exist") }
+        let file = try SafeTensorsFile.read(weights)
+        var configuration = UGMAEConfiguration()
+        if let text = file.metadata[configurationKey] {
+            do { configuration = try JSONDecoder().decode(UGMAEConfiguration.self, from: Data(text.utf8)) } catch {
+                throw PipelineError.badFile(weights.lastPathComponent, "metadata \(configurationKey) is not a UGMAE configuration")
+            }
+        } else {
+            let encoder = blockCount(file.names, prefix: "blocks."), decoder = blockCount(file.names, prefix: "decoder_blocks.")
+            if encoder > 0 { configuration.depth = encoder }
+            if decoder > 0 { configuration.decoderDepth = decoder }
+        }
+        if let depth { configuration.depth = depth }
+        if let decoderDepth { configuration.decoderDepth = decoderDepth }
+        try validate(configuration, file: weights.lastPathComponent)
+        return configuration
+    }
+
+    /// A model on `backend` with the weights of `weights`.
+    public static func load(weights: URL, backend: Backend, depth: Int? = nil, decoderDepth: Int? = nil) throws -> UGMAE {
+        let model = try UGMAE(configuration: try configuration(weights: weights, depth: depth, decoderDepth: decoderDepth), backend: backend)
+        try model.load(from: weights)
+        return model
+    }
+
+    /// Number of distinct `prefix<i>.` blocks.
+    static func blockCount(_ names: [String], prefix: String) -> Int {
+        Set(names.compactMap { name -> Int? in
+            guard name.hasPrefix(prefix) else { return nil }
+            return Int(name.dropFirst(prefix.count).prefix { $0 != "." })
+        }).count
+    }
+
+    static func validate(_ c: UGMAEConfiguration, file: String) throws {
+        let positive = [c.imageSize, c.patchSize, c.embedDim, c.heads, c.decoderEmbedDim, c.decoderHeads, c.mlpRatio]
+        guard positive.allSatisfy({ $0 > 0 }), c.depth >= 0, c.decoderDepth >= 0, c.imageSize % c.patchSize == 0,
+              c.embedDim % c.heads == 0, c.decoderEmbedDim % c.decoderHeads == 0 else {
+            throw PipelineError.badFile(file, "inconsistent model configuration \(c)")
+        }
+    }
+}
