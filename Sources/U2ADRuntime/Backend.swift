@@ -155,6 +155,39 @@ public protocol Backend: AnyObject {
     func dropout(_ x: Buffer, into y: Buffer, count: Int, rowLength: Int, spec: DropoutSpec)
     /// One Adam step over a flat parameter arena.
     func adam(parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer, count: Int, step: AdamStep)
+
+    // MARK: Masking
+
+    /// Patch masks for training (see ``PatchRanking``): for each row `b`, `score[l] = u * weights[b, l] + roi[b, l]` in
+    /// float32 (weight 1 when `weights` is nil), `u` the Philox uniform of (seed, step, stream, pass `images[b]`, element `l`);
+    /// patches sorted by ascending (score, index); the first `visibleCount` stay visible. Writes `order[b]` (int32):
+    /// the visible patches in ascending index, then the hidden ones in ascending index. Inputs must be finite.
+    func rankPatches(roi: Buffer, weights: Buffer?, images: Buffer, into order: Buffer, ranking: PatchRanking)
+}
+
+/// Shape and random stream of ``Backend/rankPatches(roi:weights:images:into:ranking:)``.
+public struct PatchRanking: Sendable, Equatable {
+    /// Images in the batch.
+    public var rows: Int
+    /// Patches per image.
+    public var patches: Int
+    /// Patches kept visible in every row.
+    public var visibleCount: Int
+    /// Philox key.
+    public var seed: UInt64
+    /// Philox counter word 2 (the trainer passes the epoch).
+    public var step: UInt32
+    /// Philox counter word 1, separating mask draws from dropout draws.
+    public var stream: UInt32
+
+    public init(rows: Int, patches: Int, visibleCount: Int, seed: UInt64, step: UInt32, stream: UInt32) {
+        self.rows = rows
+        self.patches = patches
+        self.visibleCount = visibleCount
+        self.seed = seed
+        self.step = step
+        self.stream = stream
+    }
 }
 
 /// Offsets of buffer views are multiples of this many elements (1 KiB, above every OpenCL device's base-address alignment).

@@ -1,6 +1,101 @@
 import ArgumentParser
+import Foundation
+import U2ADData
+import U2ADPipeline
 
 struct Demo: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "(not yet implemented)")
-    func run() throws { throw ValidationError("u2ad demo is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        abstract: "The whole method on a synthetic phantom cohort: pretrain, adapt, calibrate, detect and evaluate.",
+        discussion: """
+        Generates healthy phantoms (pretraining), held-out healthy phantoms (threshold calibration) and a
+        clinical cohort with and without cord lesions (adaptation and evaluation), then runs the same code
+        paths as `u2ad pretrain`, `adapt`, `detect` and `evaluate` with a small model, so that it finishes in
+        a few minutes on a laptop CPU. Everything lands under --out.
+        """)
+
+    @Option(help: "Output folder.")
+    var out = "demo-out"
+    @Option(help: "Seed of the cohort, the model and every mask.")
+    var seed: UInt64 = 1
+    @Flag(help: "A much smaller setting (a few slices, two epochs) that only checks the plumbing; used by the tests.")
+    var quick = false
+    @OptionGroup var backendOptions: BackendOptions
+
+    struct Setting {
+        var healthy, normals, lesioned, clinicalHealthy, pretrainEpochs, adaptEpochs, regenerateEvery, batch, k: Int
+    }
+
+    func run() throws {
+        let setting = quick
+            ? Setting(healthy: 4, normals: 2, lesioned: 2, clinicalHealthy: 1, pretrainEpochs: 2, adaptEpochs: 2, regenerateEvery: 1, batch: 2, k: 2)
+            : Setting(healthy: 16, normals: 6, lesioned: 6, clinicalHealthy: 4, pretrainEpochs: 30, adaptEpochs: 10, regenerateEvery: 5, batch: 8, k: 4)
+        let started = Date()
+        let root = URL(fileURLWithPath: out)
+        let data = root.appendingPathComponent("data")
+        do {
+            step("1/5 generating the phantom cohort in \(data.path)")
+            try writeCohort(Phantom.cohort(healthy: setting.healthy, lesioned: 0, seed: seed), to: data.appendingPathComponent("healthy"))
+            try writeCohort(Phantom.cohort(healthy: setting.normals, lesioned: 0, seed: seed &+ 1000), to: data.appendingPathComponent("normal"))
+            try writeCohort(Phantom.cohort(healthy: setting.clinicalHealthy, lesioned: setting.lesioned, seed: seed &+ 2000),
+                            to: data.appendingPathComponent("clinical"))
+
+            let backend = backendOptions.backend.map { ["--backend", $0] } ?? []
+            let model = ["--depth", "2", "--decoder-depth", "1", "--batch", "\(setting.batch)", "--seed", "\(seed)", "--snapshot-every", "0"]
+            let pretrained = root.appendingPathComponent("pretrain"), adapted = root.appendingPathComponent("adapt")
+            try? FileManager.default.removeItem(at: pretrained)
+            try? FileManager.default.removeItem(at: adapted)
+            step("2/5 pretraining on \(setting.healthy) healthy slices for \(setting.pretrainEpochs) epochs")
+            var pretrain = try Pretrain.parse(["--data", data.appendingPathComponent("healthy").path, "--out", pretrained.path,
+                                               "--epochs", "\(setting.pretrainEpochs)"] + model + backend)
+            try pretrain.run()
+
+            step("3/5 adapting on the clinical cohort with uncertainty-guided masking")
+            let half = max(1, setting.adaptEpochs / 2)
+            var adapt = try Adapt.parse(["--data", data.appendingPathComponent("clinical").path, "--out", adapted.path,
+                                         "--init", pretrained.appendingPathComponent("weights.safetensors").path,
+                                         "--epochs", "\(setting.adaptEpochs)", "--regenerate-every", "\(setting.regenerateEvery)",
+                                         "--au-from", "\(half)", "--mc-passes", "\(setting.k)"] + model + backend)
+            try adapt.run()
+
+            let weights = adapted.appendingPathComponent("weights.safetensors").path
+            let inference = ["--weights", weights, "--k", "\(setting.k)", "--seed", "\(seed)"] + backend
+            step("4/5 calibrating the segment threshold on \(setting.normals) held-out healthy slices (5% false positives)")
+            var calibrate = try Detect.parse(["--input", data.appendingPathComponent("normal").path,
+                                              "--out", root.appendingPathComponent("calibration").path, "--calibrate"] + inference)
+            try calibrate.run()
+
+            step("5/5 detecting and evaluating on the clinical cohort")
+            var detect = try Detect.parse(["--input", data.appendingPathComponent("clinical").path,
+                                           "--out", root.appendingPathComponent("detection").path] + inference)
+            try detect.run()
+            var evaluate = try Evaluate.parse(["--data", data.appendingPathComponent("clinical").path,
+                                               "--out", root.appendingPathComponent("evaluation").path] + inference)
+            try evaluate.run()
+
+            let seconds = Date().timeIntervalSince(started)
+            print("""
+
+            demo finished in \(String(format: "%.0f", seconds)) s
+              weights        \(weights) (+ .thresholds.json)
+              training logs  \(pretrained.path)/metrics.jsonl, \(adapted.path)/metrics.jsonl
+              report         \(root.path)/detection/report.json (per-segment and per-patient decisions)
+              pictures       \(root.path)/detection/<patient>/ (panels .png, anomaly curves .svg, maps .npy)
+              metrics        \(root.path)/evaluation/metrics.json
+            """)
+        } catch { failAndExit(error) }
+    }
+
+    private func step(_ text: String) {
+        FileHandle.standardError.write("\n== demo \(text)\n".data(using: .utf8)!)
+    }
+
+    private func writeCohort(_ samples: [PhantomSample], to folder: URL) throws {
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (index, sample) in samples.enumerated() {
+            let name = String(format: "%@%03d.npy", sample.isLesioned ? "lesion" : "healthy", index)
+            let slice = sample.slice
+            try NPY.write(slice.channels, shape: [3, slice.rows, slice.cols], to: folder.appendingPathComponent(name))
+        }
+    }
 }

@@ -6,6 +6,8 @@ struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List OpenCL devices, the one `auto` picks and why, and the CPU backend's BLAS.")
 
+    @OptionGroup var backendOptions: BackendOptions
+
     func run() throws {
         let devices = OpenCLDevice.all()
         print("OpenCL devices:")
@@ -29,6 +31,10 @@ struct Devices: ParsableCommand {
         } else {
             print("auto picks: cpu backend — \(reason)")
         }
+        do {
+            let choice = try BackendSelector.make(try BackendRequest.resolve(option: backendOptions.backend))
+            print("selected: \(choice.summary)")
+        } catch { failAndExit(error) }
         print("CPU backend: \(CPUInfo.modelName), \(cpuThreadCount) threads (U2AD_THREADS)")
         print("BLAS: OpenBLAS \(BLASInfo.config)")
         print("BLAS core: \(BLASInfo.coreName), \(BLASInfo.threads) threads")

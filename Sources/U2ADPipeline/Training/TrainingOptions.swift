@@ -1,0 +1,111 @@
+import Foundation
+import U2ADModel
+
+/// Everything that determines a training run. Saved in every checkpoint (`state.json`), so that
+/// `--resume` continues with exactly the options the run started with.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// Pretraining (random masking on healthy scans) or uncertainty-guided adaptation.
+    public enum Mode: String, Codable, Sendable { case pretrain, adapt }
+
+    public var mode: Mode = .pretrain
+    /// Folder of `.npy` slices `(3, S, S)`: image in [0, 1], ROI mask, label map.
+    public var dataFolder: String = ""
+    /// Weights to start from (required for adaptation; random initialisation from `seed` when nil).
+    public var initialWeights: String?
+    public var model = UGMAEConfiguration()
+
+    public var epochs = 200
+    public var batchSize = 10
+    /// Seeds every random choice: initial weights, shuffling, augmentation, masks, MC inference.
+    public var seed: UInt64 = 0
+
+    /// Adam: `lr = learningRate * decayRate^(epoch / decayEvery)`, betas, epsilon, no weight decay.
+    public var learningRate = 3e-3
+    public var decayRate = 0.1
+    public var decayEvery = 50
+    public var beta1 = 0.9
+    public var beta2 = 0.95
+    public var epsilon = 1e-8
+    public var masking = MaskingSettings()
+    /// Augmentation as the reference's loader (`nil`: none).
+    public var augmentation: Augmentation? = Augmentation()
+    /// Labels forming the training ROI; empty = the slice's ROI mask channel (the reference).
+    public var roiLabels: [Int] = []
+
+    /// A snapshot PNG every this many steps (0: never).
+    public var snapshotEvery = 200
+    /// A checkpoint every this many epochs (0: only at the end and on interruption).
+    public var checkpointEvery = 10
+
+    public var adaptation = AdaptationOptions()
+
+    public init() {}
+
+    /// The learning rate of `epoch` (0-based).
+    public func learningRate(epoch: Int) -> Double {
+        learningRate * pow(decayRate, Double(epoch / max(decayEvery, 1)))
+    }
+
+    /// Masking strategy of `epoch`: random for pretraining; EU before `aleatoricFrom`, EU+AU after.
+    public func maskingStrategy(epoch: Int) -> MaskingStrategy {
+        guard mode == .adapt else { return .random }
+        return epoch >= adaptation.aleatoricFrom ? .epistemicAleatoric : .epistemic
+    }
+
+    /// Throws a one-line error naming the first invalid option.
+    public func validate() throws {
+        func check(_ condition: Bool, _ option: String, _ why: String) throws {
+            if !condition { throw PipelineError.badOption(option, why) }
+        }
+        try check(epochs >= 1, "--epochs", "must be at least 1, got \(epochs)")
+        try check(batchSize >= 1, "--batch", "must be at least 1, got \(batchSize)")
+        try check(learningRate.isFinite && learningRate > 0, "--lr", "must be a positive number, got \(learningRate)")
+        try check(decayRate.isFinite && decayRate > 0, "--decay-rate", "must be positive")
+        try check(decayEvery >= 1, "--decay-every", "must be at least 1")
+        try check(masking.ratio > 0 && masking.ratio < 1, "--mask-ratio", "must be in (0, 1), got \(masking.ratio)")
+        try check(masking.tau.isFinite && masking.tau > 0, "--tau", "must be positive, got \(masking.tau)")
+        try check(snapshotEvery >= 0, "--snapshot-every", "must not be negative")
+        try check(checkpointEvery >= 0, "--checkpoint-every", "must not be negative")
+        try check(model.depth >= 1 && model.decoderDepth >= 1, "--depth", "encoder and decoder need at least one block")
+        try check(model.imageSize % model.patchSize == 0, "--patch-size", "must divide the image size")
+        try check(model.embedDim % model.heads == 0 && model.decoderEmbedDim % model.decoderHeads == 0, "--heads",
+                  "must divide the embedding width")
+        if let augmentation { try augmentation.validate() }
+        if mode == .adapt {
+            try check(initialWeights != nil, "--init", "adaptation starts from pretrained weights; pass --init FILE")
+            try adaptation.validate()
+        }
+    }
+}
+
+/// Options of uncertainty-guided adaptation, defaults as `ada-train.py`.
+public struct AdaptationOptions: Codable, Equatable, Sendable {
+    /// Maps are regenerated before epoch 0 and then every this many epochs (10).
+    public var regenerateEvery = 10
+    /// First epoch of EU+AU masking (150); earlier epochs use EU masking.
+    public var aleatoricFrom = 150
+    /// MC inference: every ROI patch hidden this many times (K = 10).
+    public var passes = 10
+    /// MC inference masking ratio (0.75).
+    public var ratio = 0.75
+    /// How MC inference draws its masks: `coverage` (the reference's procedure) or `balanced` (fewer passes).
+    public var schedule: PassScheduleKind = .coverage
+    /// Labels forming the ROI of MC inference ({3, 4, 6}).
+    public var uncertaintyLabels = [3, 4, 6]
+    /// Error-map mask and `process_error` settings (labels {3, 6} eroded by 3x3; 90th percentile; >= 2 px; top 3).
+    public var errorFiltering = ErrorFiltering.Settings()
+
+    public init() {}
+
+    func validate() throws {
+        if regenerateEvery < 1 { throw PipelineError.badOption("--regenerate-every", "must be at least 1, got \(regenerateEvery)") }
+        if aleatoricFrom < 0 { throw PipelineError.badOption("--au-from", "must not be negative, got \(aleatoricFrom)") }
+        if passes < 1 { throw PipelineError.badOption("--mc-passes", "must be at least 1, got \(passes)") }
+        if !(ratio > 0 && ratio < 1) { throw PipelineError.badOption("--mc-ratio", "must be in (0, 1), got \(ratio)") }
+        if uncertaintyLabels.isEmpty { throw PipelineError.badOption("--uncertainty-labels", "needs at least one label") }
+        if errorFiltering.labels.isEmpty { throw PipelineError.badOption("--error-labels", "needs at least one label") }
+        if !(errorFiltering.percentile >= 0 && errorFiltering.percentile <= 100) {
+            throw PipelineError.badOption("--error-percentile", "must be in [0, 100]")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+
+/// Runs the built `u2ad` executable the way a user does.
+final class CommandLineTests: XCTestCase {
+    /// The `u2ad` binary beside the test bundle.
+    var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("u2ad")
+    }
+
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile(), err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    func temporaryFolder(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("u2ad-cli-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+        return url
+    }
+
+    /// The README's main job, on its reduced setting: every stage runs and leaves its outputs.
+    func testDemoRunsEndToEnd() throws {
+        guard FileManager.default.fileExists(atPath: executable.path) else { throw XCTSkip("u2ad not built at \(executable.path)") }
+        let out = temporaryFolder("demo")
+        let result = try run(["demo", "--quick", "--out", out.path, "--backend", "cpu"])
+        XCTAssertEqual(result.status, 0, result.errors.suffix(2000).description)
+        XCTAssertTrue(result.output.contains("demo finished"), result.output)
+        for path in ["pretrain/weights.safetensors", "pretrain/metrics.jsonl", "adapt/weights.safetensors", "adapt/weights.thresholds.json",
+                     "detection/report.json", "evaluation/metrics.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(path).path), "missing \(path)")
+        }
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("evaluation/metrics.json"))) as? [String: Any]
+        XCTAssertNotNil(metrics?["patient"], "metrics.json has no patient-level block")
+        let panels = FileManager.default.enumerator(atPath: out.appendingPathComponent("detection").path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".panel.png") } ?? []
+        XCTAssertEqual(panels.count, 3, "one panel per clinical slice")
+    }
+
+    func testDevicesReportsTheAutoChoice() throws {
+        guard FileManager.default.fileExists(atPath: executable.path) else { throw XCTSkip("u2ad not built") }
+        let result = try run(["devices"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("auto picks:"), result.output)
+        XCTAssertTrue(result.output.contains("BLAS core:"), result.output)
+    }
+
+    func testBadInputGivesOneLineErrorAndNoOutput() throws {
+        guard FileManager.default.fileExists(atPath: executable.path) else { throw XCTSkip("u2ad not built") }
+        let folder = temporaryFolder("bad")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let weights = folder.appendingPathComponent("broken.safetensors")
+        try Data([1, 2, 3]).write(to: weights)
+        let output = folder.appendingPathComponent("out.npy")
+        let result = try run(["reconstruct", "--weights", weights.path, "--input", "x.npy", "--masked-patches", "m.npy",
+                              "--output", output.path, "--backend", "cpu"])
+        XCTAssertEqual(result.status, 1)
+        let errorLines = result.errors.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        XCTAssertEqual(errorLines.count, 1, result.errors)
+        XCTAssertTrue(errorLines.first?.contains("broken.safetensors") ?? false, result.errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+
+        let badBackend = try run(["devices", "--backend", "fast"])
+        XCTAssertNotEqual(badBackend.status, 0)
+    }
+}

@@ -1,0 +1,121 @@
+"""PyTorch side of the u2ad benchmarks: the same shapes as `u2ad-bench`, on the same machine.
+
+    python benchmarks/pytorch_reference.py [attention|block|model|all] [--threads 2] [--batches 1,10,32]
+
+Needs torch and timm (not a dependency of u2ad). The model is the reference UGMAE from
+tools/reference/ugmae.py at full depth (12 + 8 blocks).
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "reference"))
+import ugmae  # noqa: E402  (import before timm: it works around a torchvision import problem)
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+
+def timed(fn, seconds):
+    fn()
+    samples, start = [], time.perf_counter()
+    while time.perf_counter() - start < seconds or len(samples) < 3:
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
+def attention(batches, seconds):
+    print("\n## PyTorch scaled_dot_product_attention, T = 1025 (ms)\n")
+    print("| dim | heads | batch | forward ms | backward ms |")
+    print("|---|---|---|---|---|")
+    for dim, heads in [(128, 16), (64, 8)]:
+        for b in batches:
+            q, k, v = (torch.randn(b, heads, 1025, dim // heads, requires_grad=True) for _ in range(3))
+            fwd = timed(lambda: F.scaled_dot_product_attention(q, k, v), seconds)
+            out = F.scaled_dot_product_attention(q, k, v)
+            g = torch.randn_like(out)
+
+            def backward():
+                o = F.scaled_dot_product_attention(q, k, v)
+                o.backward(g)
+            total = timed(backward, seconds)
+            print(f"| {dim} | {heads} | {b} | {fwd * 1e3:.1f} | {(total - fwd) * 1e3:.1f} |")
+
+
+def block(batches, seconds):
+    from timm.models.vision_transformer import Block
+    print("\n## PyTorch timm Block forward + backward, T = 1025 (ms)\n")
+    print("| dim | heads | batch | forward ms | backward ms | total ms |")
+    print("|---|---|---|---|---|---|")
+    for dim, heads in [(128, 16), (64, 8)]:
+        blk = Block(dim, heads, 4.0, qkv_bias=True, norm_layer=nn.LayerNorm)
+        for b in batches:
+            x = torch.randn(b, 1025, dim, requires_grad=True)
+            with torch.no_grad():
+                fwd = timed(lambda: blk(x), seconds)
+            g = torch.randn(b, 1025, dim)
+
+            def step():
+                blk(x).backward(g)
+            total = timed(step, seconds)
+            print(f"| {dim} | {heads} | {b} | {fwd * 1e3:.1f} | {(total - fwd) * 1e3:.1f} | {total * 1e3:.1f} |")
+
+
+def model(batches, seconds):
+    print("\n## PyTorch reference UGMAE (12 + 8 blocks)\n")
+    print("| measurement | batch | seconds | images/s |")
+    print("|---|---|---|---|")
+    net = ugmae.UGMAE()
+    roi_patches = list(range(400, 460))
+
+    def make(b):
+        imgs = torch.rand(b, 1, 256, 256)
+        rois = torch.zeros(b, 1, 256, 256)
+        hidden = torch.zeros(b, 1024, dtype=torch.bool)
+        for i in range(b):
+            for j, l in enumerate(roi_patches):
+                r, c = divmod(l, 32)
+                rois[i, 0, r * 8:(r + 1) * 8, c * 8:(c + 1) * 8] = 1
+                if (j + i) % 4 != 0:
+                    hidden[i, l] = True
+        return imgs, rois, hidden
+
+    net.eval()
+    for b in batches:
+        imgs, rois, hidden = make(b)
+        with torch.no_grad():
+            t = timed(lambda: net(imgs, rois, hidden, 1), seconds)
+        print(f"| forward | {b} | {t:.3f} | {b / t:.2f} |")
+    net.train()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4, betas=(0.9, 0.95))
+    imgs, rois, hidden = make(10)
+
+    def train_step():
+        out = net(imgs, rois, hidden, 1)
+        opt.zero_grad()
+        out.loss.backward()
+        opt.step()
+    t = timed(train_step, seconds)
+    print(f"| training step (fwd + bwd + Adam) | 10 | {t:.3f} | {10 / t:.2f} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("suite", nargs="?", default="all")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batches", default="1,10,32")
+    ap.add_argument("--seconds", type=float, default=1.0)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    batches = [int(x) for x in a.batches.split(",")]
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    for name in (["attention", "block", "model"] if a.suite == "all" else [a.suite]):
+        {"attention": attention, "block": block, "model": model}[name](batches, a.seconds)
+
+
+if __name__ == "__main__":
+    main()
