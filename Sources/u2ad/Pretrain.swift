@@ -55,6 +55,8 @@ struct TrainingArguments: ParsableArguments {
     var depth: Int?
     @Option(name: .customLong("decoder-depth"), help: "Decoder depth of a new model (default 8).")
     var decoderDepth: Int?
+    @Option(name: .customLong("patch-size"), help: "Patch side of a new model in pixels (default 8; 16 trains about 5x faster, for quick experiments).")
+    var patchSize: Int?
     @Option(name: .customLong("snapshot-every"), help: "A snapshot PNG every N steps (default 200, 0: none).")
     var snapshotEvery: Int?
     @Option(name: .customLong("checkpoint-every"), help: "A checkpoint every N epochs (default 10, 0: only at the end).")
@@ -78,6 +80,7 @@ struct TrainingArguments: ParsableArguments {
         if decoderDepth != nil { names.append("--decoder-depth") }
         if snapshotEvery != nil { names.append("--snapshot-every") }
         if checkpointEvery != nil { names.append("--checkpoint-every") }
+        if patchSize != nil { names.append("--patch-size") }
         return names
     }
 
@@ -98,6 +101,7 @@ struct TrainingArguments: ParsableArguments {
         if noAugment { options.augmentation = nil }
         if let depth { options.model.depth = depth }
         if let decoderDepth { options.model.decoderDepth = decoderDepth }
+        if let patchSize { options.model.patchSize = patchSize }
         if let snapshotEvery { options.snapshotEvery = snapshotEvery }
         if let checkpointEvery { options.checkpointEvery = checkpointEvery }
         return options
