@@ -103,6 +103,32 @@ def model(batches, seconds):
     print(f"| training step (fwd + bwd + Adam) | 10 | {t:.3f} | {10 / t:.2f} |")
 
 
+def inference(batches, seconds):
+    """The reference's MC loop (utils/variance_generate.py): one random-masking pass at a time until every ROI
+    patch (labels {3, 4, 6}) was hidden K = 10 times, on the shared clinical slices."""
+    import numpy as np
+    data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "u2ad-samples", "clinical")
+    net = ugmae.UGMAE().eval()
+    print("\n## PyTorch reference MC inference (sequential passes, K = 10, ratio 0.75)\n")
+    print("| slice | ROI patches | passes | seconds |")
+    print("|---|---|---|---|")
+    torch.manual_seed(0)
+    for name in ["1.npy", "2.npy", "3.npy"]:
+        s = np.load(os.path.join(data, name))
+        img = torch.from_numpy(s[0]).float()[None, None]
+        roi = torch.from_numpy(np.isin(s[2], [3, 4, 6]).astype(np.float32))[None, None]
+        m = roi.reshape(1, 32, 8, 32, 8).permute(0, 1, 3, 2, 4).reshape(1, 1024, 64).sum(-1)
+        count = torch.zeros(1024)
+        passes, t0 = 0, time.perf_counter()
+        with torch.no_grad():
+            while passes < 400 and (count[m[0] > 0] < 10).any():
+                masking = ugmae.random_masking(m.clone(), 0.75, 0.0, torch.rand(1, 1024))
+                net.forward_masked(img, roi, masking, 1)
+                count += masking.mask[0]
+                passes += 1
+        print(f"| {name} | {int((m[0] > 0).sum())} | {passes} | {time.perf_counter() - t0:.2f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("suite", nargs="?", default="all")
@@ -114,7 +140,7 @@ def main():
     batches = [int(x) for x in a.batches.split(",")]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     for name in (["attention", "block", "model"] if a.suite == "all" else [a.suite]):
-        {"attention": attention, "block": block, "model": model}[name](batches, a.seconds)
+        {"attention": attention, "block": block, "model": model, "inference": inference}[name](batches, a.seconds)
 
 
 if __name__ == "__main__":

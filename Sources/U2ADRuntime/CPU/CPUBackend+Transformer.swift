@@ -99,22 +99,23 @@ extension CPUBackend {
                 let rows = min(4, end - i0)
                 scratch.loadRows(base, rowStride: 3 * W, first: i0, count: rows, scale: scale)
                 scores4(scratch.rows, scratch.kt, scratch.s, T, hd)
+                // Unnormalised probabilities; the 1 / sum is applied to the four outputs instead of the rows.
+                var inverse = SIMD4<Float>(repeating: 0)
                 for r in 0..<rows {
                     let row = scratch.s + r * T
                     let rowMax = maxValue(row, T)
                     let total = expShiftInPlace(row, T, shift: rowMax)
                     lp[(b * H + h) * T + i0 + r] = rowMax + log(total)
+                    inverse[r] = 1 / total
                     if let spec = dropoutSpec {
-                        let keepScale = 1 / (total * (1 - spec.rate))
+                        inverse[r] /= 1 - spec.rate
                         let pass = spec.firstPass + UInt32(b), first = UInt32((h * T + i0 + r) * T)
-                        for j in 0..<T { row[j] = Philox.keeps(spec, pass: pass, element: first + UInt32(j)) ? row[j] * keepScale : 0 }
-                    } else {
-                        scaleInPlace(row, T, 1 / total)
+                        for j in 0..<T where !Philox.keeps(spec, pass: pass, element: first + UInt32(j)) { row[j] = 0 }
                     }
                 }
                 scratch.zeroRows(from: rows)
                 for d in 0..<hd {
-                    let o = dot4(scratch.s, T, scratch.vt + d * T)
+                    let o = dot4(scratch.s, T, scratch.vt + d * T) * inverse
                     for r in 0..<rows { op[(b * T + i0 + r) * W + h * hd + d] = o[r] }
                 }
             }
@@ -234,9 +235,19 @@ extension CPUBackend {
 
 @inline(__always)
 private func maxValue(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var m = -Float.infinity
-    for i in 0..<n { m = x[i] > m ? x[i] : m }
-    return m
+    // Eight independent running maxima, so the loop is not one long dependency chain.
+    var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
+    var i = 0
+    while i + 8 <= n {
+        m0 = x[i] > m0 ? x[i] : m0; m1 = x[i + 1] > m1 ? x[i + 1] : m1
+        m2 = x[i + 2] > m2 ? x[i + 2] : m2; m3 = x[i + 3] > m3 ? x[i + 3] : m3
+        m4 = x[i + 4] > m4 ? x[i + 4] : m4; m5 = x[i + 5] > m5 ? x[i + 5] : m5
+        m6 = x[i + 6] > m6 ? x[i + 6] : m6; m7 = x[i + 7] > m7 ? x[i + 7] : m7
+        i += 8
+    }
+    var result = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+    while i < n { result = x[i] > result ? x[i] : result; i += 1 }
+    return result
 }
 
 /// `x = exp(x - shift)` in place; returns the sum in a fixed order.
@@ -244,11 +255,6 @@ private func maxValue(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
 private func expShiftInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
     for i in 0..<n { x[i] = fastExp(x[i] - shift) }
     return sum(x, n)
-}
-
-@inline(__always)
-private func scaleInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, _ alpha: Float) {
-    for i in 0..<n { x[i] *= alpha }
 }
 
 /// Per-task buffers of the CPU attention: K and V transposed to (head dim x tokens), four query rows,
