@@ -50,30 +50,30 @@ struct Demo: ParsableCommand {
             try? FileManager.default.removeItem(at: pretrained)
             try? FileManager.default.removeItem(at: adapted)
             step("2/5 pretraining on \(setting.healthy) healthy slices for \(setting.pretrainEpochs) epochs")
-            var pretrain = try Pretrain.parse(["--data", data.appendingPathComponent("healthy").path, "--out", pretrained.path,
+            let pretrain = try Pretrain.parse(["--data", data.appendingPathComponent("healthy").path, "--out", pretrained.path,
                                                "--epochs", "\(setting.pretrainEpochs)"] + model + backend)
-            try pretrain.run()
+            pretrain.run()
 
             step("3/5 adapting on the clinical cohort with uncertainty-guided masking")
             let half = max(1, setting.adaptEpochs / 2)
-            var adapt = try Adapt.parse(["--data", data.appendingPathComponent("clinical").path, "--out", adapted.path,
+            let adapt = try Adapt.parse(["--data", data.appendingPathComponent("clinical").path, "--out", adapted.path,
                                          "--init", pretrained.appendingPathComponent("weights.safetensors").path,
                                          "--epochs", "\(setting.adaptEpochs)", "--regenerate-every", "\(setting.regenerateEvery)",
                                          "--au-from", "\(half)", "--mc-passes", "\(setting.k)"] + model + backend)
-            try adapt.run()
+            adapt.run()
 
             let weights = adapted.appendingPathComponent("weights.safetensors").path
             let inference = ["--weights", weights, "--k", "\(setting.k)", "--seed", "\(seed)"] + backend
             step("4/5 calibrating the segment threshold on \(setting.normals) held-out healthy slices (5% false positives)")
-            var calibrate = try Detect.parse(["--input", data.appendingPathComponent("normal").path,
+            let calibrate = try Detect.parse(["--input", data.appendingPathComponent("normal").path,
                                               "--out", root.appendingPathComponent("calibration").path, "--calibrate"] + inference)
             try calibrate.run()
 
             step("5/5 detecting and evaluating on the clinical cohort")
-            var detect = try Detect.parse(["--input", data.appendingPathComponent("clinical").path,
+            let detect = try Detect.parse(["--input", data.appendingPathComponent("clinical").path,
                                            "--out", root.appendingPathComponent("detection").path] + inference)
             try detect.run()
-            var evaluate = try Evaluate.parse(["--data", data.appendingPathComponent("clinical").path,
+            let evaluate = try Evaluate.parse(["--data", data.appendingPathComponent("clinical").path,
                                                "--out", root.appendingPathComponent("evaluation").path] + inference)
             try evaluate.run()
 

@@ -50,6 +50,18 @@ struct InferenceArguments: ParsableArguments {
     @OptionGroup var backendOptions: BackendOptions
 
     var weightsURL: URL { URL(fileURLWithPath: weights) }
+
+    /// Creates `outFolder`, loads the model and the patients of `input`, and runs MC inference and scoring.
+    func analyse(_ input: URL, label: String, outFolder: URL) throws
+        -> (uncertainty: UncertaintyOptions, scoring: ScoringOptions, model: UGMAE, analysis: DetectionAnalysis) {
+        let uncertainty = try uncertaintyOptions(), scoring = try scoringOptions()
+        try createFolder(outFolder, option: "--out")
+        let model = try loadModel()
+        let patients = try PatientInput.load(input, singlePatient: singlePatient, expectedSize: model.configuration.imageSize)
+        log("\(label): \(patients.count) patients, \(patients.reduce(0) { $0 + $1.slices.count }) slices")
+        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring, progress: log)
+        return (uncertainty, scoring, model, analysis)
+    }
     var thresholdsURL: URL { thresholds.map { URL(fileURLWithPath: $0) } ?? DetectionThresholds.url(besideWeights: weightsURL) }
 
     func uncertaintyOptions() throws -> UncertaintyOptions {
@@ -143,14 +155,8 @@ struct Detect: ParsableCommand {
 
     private func detect() throws {
         let started = Date()
-        let uncertainty = try inference.uncertaintyOptions(), scoring = try inference.scoringOptions()
         let outFolder = URL(fileURLWithPath: out)
-        try createFolder(outFolder, option: "--out")
-        let model = try inference.loadModel()
-        let patients = try PatientInput.load(URL(fileURLWithPath: input), singlePatient: inference.singlePatient,
-                                             expectedSize: model.configuration.imageSize)
-        log("input: \(patients.count) patients, \(patients.reduce(0) { $0 + $1.slices.count }) slices")
-        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring, progress: log)
+        let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: input), label: "input", outFolder: outFolder)
 
         var threshold = inference.threshold, pixelThreshold: Double?, source = ThresholdSource.option
         if calibrate {

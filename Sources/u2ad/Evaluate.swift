@@ -24,14 +24,8 @@ struct Evaluate: ParsableCommand {
     }
 
     private func evaluate() throws {
-        let uncertainty = try inference.uncertaintyOptions(), scoring = try inference.scoringOptions()
         let outFolder = URL(fileURLWithPath: out)
-        try createFolder(outFolder, option: "--out")
-        let model = try inference.loadModel()
-        let patients = try PatientInput.load(URL(fileURLWithPath: data), singlePatient: inference.singlePatient,
-                                             expectedSize: model.configuration.imageSize)
-        log("data: \(patients.count) patients, \(patients.reduce(0) { $0 + $1.slices.count }) slices")
-        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring, progress: log)
+        let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: data), label: "data", outFolder: outFolder)
 
         var threshold = inference.threshold, source = ThresholdSource.option, pixelThreshold: Double?
         if let stored = try inference.storedThresholds(uncertainty: uncertainty, scoring: scoring) {

@@ -1,3 +1,4 @@
+import U2ADModel
 /// Which ROI patches each Monte Carlo pass over one slice hides, and which of them it samples.
 ///
 /// A pass hides `hiddenCount` ROI patches (never a non-ROI patch), so every pass of a slice keeps the
@@ -117,17 +118,11 @@ public struct PassSchedule: Equatable, Sendable {
 
 /// The schedules' random source: SplitMix64 with a platform-independent bounded draw.
 struct ScheduleRandom {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in `0..<bound` (Lemire's multiply-shift; the bias is below 2^-32 for the bounds used here).
     mutating func below(_ bound: Int) -> Int {
