@@ -47,6 +47,10 @@ struct InferenceArguments: ParsableArguments {
     var thresholds: String?
     @Option(help: "False-positive rate on normal scans for calibration.")
     var fpr: Double = 0.05
+    @Option(help: "With NIfTI input: label volumes (folder or file) paired with the images by name, as for preprocess.")
+    var labels: String?
+    @Option(name: .customLong("label-map"), help: "With NIfTI input: remap label values, e.g. 1=3 for a binary cord mask.")
+    var labelMap: String?
     @OptionGroup var backendOptions: BackendOptions
 
     var weightsURL: URL { URL(fileURLWithPath: weights) }
@@ -57,7 +61,14 @@ struct InferenceArguments: ParsableArguments {
         let uncertainty = try uncertaintyOptions(), scoring = try scoringOptions()
         try createFolder(outFolder, option: "--out")
         let model = try loadModel()
-        let patients = try PatientInput.load(input, singlePatient: singlePatient, expectedSize: model.configuration.imageSize)
+        let patients: [Patient]
+        if VolumeSlicing.isNIfTI(input) || (try? VolumeSlicing.niftiFiles(input).isEmpty) == false {
+            guard let labels else { throw PipelineError.badOption("--labels", "NIfTI input needs label volumes (cord = 3, lesion = 6) for the region of interest") }
+            let slicing = VolumeSlicing(labelMap: try labelMap.map(VolumeSlicing.parseLabelMap) ?? [:])
+            patients = try slicing.patients(images: input, labels: URL(fileURLWithPath: labels))
+        } else {
+            patients = try PatientInput.load(input, singlePatient: singlePatient, expectedSize: model.configuration.imageSize)
+        }
         log("\(label): \(patients.count) patients, \(patients.reduce(0) { $0 + $1.slices.count }) slices")
         let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring, progress: log)
         return (uncertainty, scoring, model, analysis)

@@ -27,24 +27,11 @@ struct Preprocess: ParsableCommand {
 
     func run() throws {
         do {
-            let fileManager = FileManager.default
-            func niftiFiles(_ path: String) throws -> [URL] {
-                let url = URL(fileURLWithPath: path)
-                var isDirectory: ObjCBool = false
-                guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else { throw PipelineError.badFile(path, "does not exist") }
-                if !isDirectory.boolValue { return [url] }
-                return try fileManager.contentsOfDirectory(atPath: path).sorted().map { url.appendingPathComponent($0) }.filter(VolumeSlicing.isNIfTI)
-            }
-            let imageFiles = try niftiFiles(images), labelFiles = try niftiFiles(labels)
-            guard !imageFiles.isEmpty else { throw PipelineError.badFile(images, "holds no .nii or .nii.gz files") }
             let slicing = VolumeSlicing(labelMap: try labelMap.map(VolumeSlicing.parseLabelMap) ?? [:], requiredLabels: allSlices ? [] : [3])
             let outURL = URL(fileURLWithPath: out)
-            try fileManager.createDirectory(at: outURL, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             var records: [VolumeSlicing.Record] = []
-            for image in imageFiles {
-                let stem = VolumeSlicing.stem(image)
-                let paired = labelFiles.filter { $0 != image && VolumeSlicing.stem($0).hasPrefix(stem) }
-                guard !paired.isEmpty else { throw PipelineError.badFile(image.lastPathComponent, "no label volume named like it in \(labels)") }
+            for (image, paired) in try VolumeSlicing.pairVolumes(images: URL(fileURLWithPath: images), labels: URL(fileURLWithPath: labels)) {
                 let slices = try slicing.slices(image: image, labels: paired)
                 for (sample, record) in slices {
                     try NPY.write(sample.channels, shape: [3, sample.size, sample.size], to: outURL.appendingPathComponent(record.output))

@@ -78,6 +78,32 @@ public struct VolumeSlicing {
         return out
     }
 
+    /// NIfTI files at `path`: the file itself, or the `.nii`/`.nii.gz` files of a folder, sorted.
+    public static func niftiFiles(_ url: URL) throws -> [URL] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw PipelineError.badFile(url.path, "does not exist") }
+        if !isDirectory.boolValue { return [url] }
+        return try FileManager.default.contentsOfDirectory(atPath: url.path).sorted().map { url.appendingPathComponent($0) }.filter(isNIfTI)
+    }
+
+    /// Each image of `images` with the label volumes of `labels` named like it (`t2.nii.gz` with `t2_seg.nii.gz`).
+    public static func pairVolumes(images: URL, labels: URL) throws -> [(image: URL, labels: [URL])] {
+        let imageFiles = try niftiFiles(images), labelFiles = try niftiFiles(labels)
+        guard !imageFiles.isEmpty else { throw PipelineError.badFile(images.path, "holds no .nii or .nii.gz files") }
+        return try imageFiles.map { image in
+            let paired = labelFiles.filter { $0 != image && stem($0).hasPrefix(stem(image)) }
+            guard !paired.isEmpty else { throw PipelineError.badFile(image.lastPathComponent, "no label volume named like it in \(labels.path)") }
+            return (image, paired)
+        }
+    }
+
+    /// One patient per volume: its preprocessed slices that contain the cord.
+    public func patients(images: URL, labels: URL) throws -> [Patient] {
+        try Self.pairVolumes(images: images, labels: labels).map { pair in
+            Patient(name: Self.stem(pair.image), slices: try slices(image: pair.image, labels: pair.labels).map(\.sample))
+        }
+    }
+
     /// The file name without `.nii` or `.nii.gz`.
     public static func stem(_ url: URL) -> String {
         url.lastPathComponent.replacingOccurrences(of: ".nii.gz", with: "").replacingOccurrences(of: ".nii", with: "")
