@@ -164,6 +164,22 @@ struct Detect: ParsableCommand {
         do { try detect() } catch { failAndExit(error) }
     }
 
+    /// For patients read from NIfTI, the maps as volumes aligned with the scan (`<patient>/<volume>.<map>.nii.gz`).
+    private func writeVolumeMaps(_ analysis: DetectionAnalysis, to outFolder: URL) throws {
+        let slicing = VolumeSlicing()
+        for (patient, maps) in zip(analysis.inputs, analysis.maps) {
+            guard let first = patient.slices.first, first.volumeSliceIndex != nil,
+                  let path = first.source.split(separator: "#").first.map(String.init) else { continue }
+            let slices = zip(patient.slices, maps).compactMap { slice, map in
+                slice.volumeSliceIndex.map { (index: $0, maps: ["reconstruction": map.reconstruction, "epistemic": map.epistemic, "aleatoric": map.aleatoric]) }
+            }
+            let folder = outFolder.appendingPathComponent(patient.name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let written = try slicing.writeVolumeMaps(of: URL(fileURLWithPath: path), slices: slices, size: first.size, to: folder)
+            log("\(patient.name): wrote \(written.map(\.lastPathComponent).joined(separator: ", ")) in the scan's geometry")
+        }
+    }
+
     private func detect() throws {
         let started = Date()
         let outFolder = URL(fileURLWithPath: out)
@@ -191,6 +207,7 @@ struct Detect: ParsableCommand {
 
         let decided = analysis.results.map { $0.applying(threshold: threshold) }
         try analysis.writeSliceOutputs(to: outFolder, decided: decided, threshold: threshold, pixelThreshold: pixelThreshold)
+        try writeVolumeMaps(analysis, to: outFolder)
         let backend = model.backend
         let report = DetectionReport(weights: inference.weightsURL.path, backend: backend.kind.rawValue, device: backend.deviceName,
                                      analysis: analysis, threshold: threshold, thresholdSource: source, pixelThreshold: pixelThreshold,

@@ -10,6 +10,8 @@ public struct SliceSample: Sendable {
     public var labels: [Float]
     /// Where the slice came from (file, and slice index in a volume), for reports.
     public var source: String
+    /// For a slice cut from a NIfTI volume: its index along the volume's stored left-right axis.
+    public var volumeSliceIndex: Int?
 
     public init(name: String, size: Int, image: [Float], roi: [Float], labels: [Float], source: String = "") {
         self.name = name

@@ -69,8 +69,9 @@ public struct VolumeSlicing {
                 labels: Image2D(rows: labelSlice.rows, cols: labelSlice.columns, pixels: labelSlice.pixels),
                 spacing: (row: imageSlice.rowSpacing, col: imageSlice.columnSpacing), options: preprocessing)
             let name = "\(stem)_slice\(String(format: "%03d", imageSlice.sourceIndex))"
-            let sample = SliceSample(name: name, size: processed.rows, image: processed.image.pixels, roi: processed.roi.pixels,
+            var sample = SliceSample(name: name, size: processed.rows, image: processed.image.pixels, roi: processed.roi.pixels,
                                      labels: processed.labels.pixels, source: "\(imageURL.path)#\(imageSlice.sourceIndex)")
+            sample.volumeSliceIndex = imageSlice.sourceIndex
             let record = Record(output: name + ".npy", sourceImage: imageURL.path, sourceLabels: labelURLs.map(\.path),
                                 sliceIndex: imageSlice.sourceIndex, spacing: volume.spacing, affine: volume.affine, orientation: volume.axisCodes)
             out.append((sample, record))
@@ -102,6 +103,58 @@ public struct VolumeSlicing {
         try Self.pairVolumes(images: images, labels: labels).map { pair in
             Patient(name: Self.stem(pair.image), slices: try slices(image: pair.image, labels: pair.labels).map(\.sample))
         }
+    }
+
+    /// Maps a `size x size` map of a preprocessed slice back onto the slice's own pixel grid: the inverse of
+    /// the zoom to `size`, the centre crop or pad, and the resampling to `targetSpacing` (linear interpolation).
+    public func restore(_ map: [Float], size: Int, rows: Int, columns: Int, spacing: (row: Double, column: Double)) throws -> [Float] {
+        let crop = preprocessing.cropSize
+        let cropped = try SplineZoom.zoom(map.map(Double.init), rows: size, cols: size,
+                                          zoom: (Double(crop) / Double(size), Double(crop) / Double(size)), order: 1)
+        let resampledRows = SplineZoom.outputLength(rows, zoom: spacing.row / preprocessing.targetSpacing)
+        let resampledColumns = SplineZoom.outputLength(columns, zoom: spacing.column / preprocessing.targetSpacing)
+        // Undo the centre crop or pad: the crop's window goes back to its place in the resampled grid.
+        let r0 = resampledRows >= crop ? (resampledRows - crop) / 2 : -((crop - resampledRows) / 2)
+        let c0 = resampledColumns >= crop ? (resampledColumns - crop) / 2 : -((crop - resampledColumns) / 2)
+        var resampled = [Double](repeating: 0, count: resampledRows * resampledColumns)
+        for r in 0..<cropped.rows {
+            let target = r + r0
+            guard target >= 0, target < resampledRows else { continue }
+            for c in 0..<cropped.cols {
+                let column = c + c0
+                if column >= 0, column < resampledColumns { resampled[target * resampledColumns + column] = cropped.pixels[r * cropped.cols + c] }
+            }
+        }
+        let back = try SplineZoom.zoom(resampled, rows: resampledRows, cols: resampledColumns,
+                                       zoom: (Double(rows) / Double(resampledRows), Double(columns) / Double(resampledColumns)), order: 1)
+        // Rounding of the output shape can differ by a pixel; fit to the slice exactly.
+        var out = [Float](repeating: 0, count: rows * columns)
+        for r in 0..<min(rows, back.rows) {
+            for c in 0..<min(columns, back.cols) { out[r * columns + c] = Float(back.pixels[r * back.cols + c]) }
+        }
+        return out
+    }
+
+    /// Writes per-slice maps of `volume` as NIfTI volumes with its geometry (voxels of slices not analysed are 0),
+    /// so they overlay on the scan. `maps` pairs each slice's volume index with its named maps.
+    public func writeVolumeMaps(of imageURL: URL, slices: [(index: Int, maps: [String: [Float]])], size: Int, to folder: URL) throws -> [URL] {
+        let volume = try NIfTIVolume.read(imageURL)
+        let layout = try volume.sagittalLayout()
+        guard let names = slices.first?.maps.keys.sorted() else { return [] }
+        var written: [URL] = []
+        for name in names {
+            var data = [Float](repeating: 0, count: volume.data.count)
+            for slice in slices {
+                guard let map = slice.maps[name] else { continue }
+                let pixels = try restore(map, size: size, rows: layout.rows, columns: layout.columns,
+                                         spacing: (layout.rowSpacing, layout.columnSpacing))
+                layout.insert(pixels, sourceIndex: slice.index, into: &data)
+            }
+            let url = folder.appendingPathComponent("\(Self.stem(imageURL)).\(name).nii.gz")
+            try volume.replacingData(data).write(to: url)
+            written.append(url)
+        }
+        return written
     }
 
     /// The file name without `.nii` or `.nii.gz`.
