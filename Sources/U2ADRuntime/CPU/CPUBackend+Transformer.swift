@@ -314,10 +314,10 @@ private func scores4(_ rows: UnsafePointer<Float>, _ columns: UnsafePointer<Floa
         var a0 = Vec8(), a1 = Vec8(), a2 = Vec8(), a3 = Vec8()
         for d in 0..<hd {
             let k = load8(columns + d * T + j)
-            a0 += k * Vec8(repeating: rows[d])
-            a1 += k * Vec8(repeating: rows[hd + d])
-            a2 += k * Vec8(repeating: rows[2 * hd + d])
-            a3 += k * Vec8(repeating: rows[3 * hd + d])
+            a0.addProduct(k, Vec8(repeating: rows[d]))
+            a1.addProduct(k, Vec8(repeating: rows[hd + d]))
+            a2.addProduct(k, Vec8(repeating: rows[2 * hd + d]))
+            a3.addProduct(k, Vec8(repeating: rows[3 * hd + d]))
         }
         store8(a0, out + j); store8(a1, out + T + j); store8(a2, out + 2 * T + j); store8(a3, out + 3 * T + j)
         j += 8
@@ -339,10 +339,10 @@ private func dot4(_ x: UnsafePointer<Float>, _ T: Int, _ y: UnsafePointer<Float>
     var j = 0
     while j + 8 <= T {
         let v = load8(y + j)
-        a0 += load8(x + j) * v
-        a1 += load8(x + T + j) * v
-        a2 += load8(x + 2 * T + j) * v
-        a3 += load8(x + 3 * T + j) * v
+        a0.addProduct(load8(x + j), v)
+        a1.addProduct(load8(x + T + j), v)
+        a2.addProduct(load8(x + 2 * T + j), v)
+        a3.addProduct(load8(x + 3 * T + j), v)
         j += 8
     }
     var result = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
@@ -356,5 +356,5 @@ private func dot4(_ x: UnsafePointer<Float>, _ T: Int, _ y: UnsafePointer<Float>
 /// `y[j] += c0 x[0, j] + c1 x[1, j] + c2 x[2, j] + c3 x[3, j]` for four rows of `x` with stride `T`.
 @inline(__always)
 private func axpy4(_ y: UnsafeMutablePointer<Float>, _ T: Int, _ c0: Float, _ c1: Float, _ c2: Float, _ c3: Float, _ x: UnsafePointer<Float>) {
-    for j in 0..<T { y[j] += c0 * x[j] + c1 * x[T + j] + c2 * x[2 * T + j] + c3 * x[3 * T + j] }
+    for j in 0..<T { y[j] = y[j].addingProduct(c0, x[j]).addingProduct(c1, x[T + j]).addingProduct(c2, x[2 * T + j]).addingProduct(c3, x[3 * T + j]) }
 }

@@ -9,15 +9,16 @@ func fastExp(_ x: Float) -> Float {
     let clamped = x < -87 ? -87 : (x > 88 ? 88 : x)
     // Round to nearest by truncation, which vectorises (a floor call does not on baseline x86-64).
     let n = Float(Int32(clamped * 1.442_695_04 + (clamped < 0 ? -0.5 : 0.5)))
-    var r = clamped - n * 0.693_359_375
-    r = r + n * 2.121_944_4e-4
+    // Fused multiply-adds throughout (x86-64 FMA3 / ARM FMA): faster, and each step rounds once.
+    var r = clamped.addingProduct(n, -0.693_359_375)
+    r = r.addingProduct(n, 2.121_944_4e-4)
     var p: Float = 1.987_569_15e-4
-    p = p * r + 1.398_199_95e-3
-    p = p * r + 8.333_451_9e-3
-    p = p * r + 4.166_579_6e-2
-    p = p * r + 1.666_666_55e-1
-    p = p * r + 5.000_000_1e-1
-    p = p * r * r + r + 1
+    p = Float(1.398_199_95e-3).addingProduct(p, r)
+    p = Float(8.333_451_9e-3).addingProduct(p, r)
+    p = Float(4.166_579_6e-2).addingProduct(p, r)
+    p = Float(1.666_666_55e-1).addingProduct(p, r)
+    p = Float(5.000_000_1e-1).addingProduct(p, r)
+    p = (r + 1).addingProduct(p, r * r)
     let scale = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) &+ 127) &<< 23)
     return x < -87 ? 0 : p * scale
 }
@@ -28,11 +29,11 @@ func fastErf(_ x: Float) -> Float {
     let a = x < 0 ? -x : x
     let t = 1 / (1 + 0.327_591_1 * a)
     var poly: Float = 1.061_405_429
-    poly = poly * t - 1.453_152_027
-    poly = poly * t + 1.421_413_741
-    poly = poly * t - 0.284_496_736
-    poly = poly * t + 0.254_829_592
-    poly = poly * t
+    poly = Float(-1.453_152_027).addingProduct(poly, t)
+    poly = Float(1.421_413_741).addingProduct(poly, t)
+    poly = Float(-0.284_496_736).addingProduct(poly, t)
+    poly = Float(0.254_829_592).addingProduct(poly, t)
+    poly *= t
     let y = 1 - poly * fastExp(-a * a)
     return x < 0 ? -y : y
 }
@@ -91,5 +92,5 @@ func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> 
 /// `y[0..<count] += alpha * x[0..<count]`.
 @inline(__always)
 func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-    for i in 0..<count { y[i] += alpha * x[i] }
+    for i in 0..<count { y[i] = y[i].addingProduct(alpha, x[i]) }
 }
