@@ -42,12 +42,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/u2ad"),
         .executableTarget(name: "u2ad-bench", dependencies: [
-            "U2ADRuntime", "U2ADModel", "CBLAS",
+            "U2ADRuntime", "U2ADModel", "U2ADData", "CBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "benchmarks/u2ad-bench"),
 
         // Helpers shared by the test targets: backends under test, seeded data, float64 comparisons, fixtures.
-        .target(name: "U2ADTestSupport", dependencies: ["U2ADRuntime"], path: "Tests/Support"),
+        .target(name: "U2ADTestSupport", dependencies: ["U2ADRuntime", "U2ADData"], path: "Tests/Support"),
         .testTarget(name: "RuntimeTests", dependencies: ["U2ADRuntime", "U2ADTestSupport"], path: "Tests/RuntimeTests"),
         .testTarget(name: "ModelTests", dependencies: ["U2ADModel", "U2ADRuntime", "U2ADData", "U2ADTestSupport"], path: "Tests/ModelTests"),
         .testTarget(name: "DataTests", dependencies: ["U2ADData"], path: "Tests/DataTests"),

@@ -5,22 +5,18 @@ import Foundation
 /// SplitMix64 pseudo-random generator: tiny, seedable, and the same integer stream on every
 /// platform (no Foundation randomness).
 public struct PhantomRNG: Sendable, Equatable {
-    public private(set) var state: UInt64
+    private var generator: SplitMix64
     private var spare: Double?
 
     public init(seed: UInt64) {
-        state = seed
+        generator = SplitMix64(seed: seed)
         spare = nil
     }
 
+    public var state: UInt64 { generator.state }
+
     /// Next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func uniform() -> Double {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import U2ADData
 import U2ADRuntime
 
 /// The backends every op is tested on: the CPU backend and the first OpenCL device (PoCL in CI, a GPU first
@@ -21,22 +22,13 @@ public let openCLDeviceForTests: OpenCLDevice? = {
     return devices.first(where: { $0.type == .gpu }) ?? devices.first
 }()
 
-/// Seeded generator for test data (SplitMix64).
+/// Seeded generator for test data.
 public struct TestRandom {
-    public var state: UInt64
-    public init(_ seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    public mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    public mutating func normal() -> Double {
-        let u = max(uniform(), 1e-300), v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
-    }
+    private var generator: SplitMix64
+    public init(_ seed: UInt64) { generator = SplitMix64(seed: seed) }
+    public mutating func next() -> UInt64 { generator.next() }
+    public mutating func uniform() -> Double { generator.uniform() }
+    public mutating func normal() -> Double { generator.normal() }
     public mutating func floats(_ count: Int, scale: Double = 1) -> [Float] { (0..<count).map { _ in Float(normal() * scale) } }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import U2ADData
 import U2ADModel
 import U2ADPipeline
 @testable import U2ADRuntime

@@ -2,6 +2,7 @@ import ArgumentParser
 import CBLAS
 import Dispatch
 import Foundation
+import U2ADData
 import U2ADModel
 import U2ADRuntime
 

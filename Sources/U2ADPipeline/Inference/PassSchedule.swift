@@ -1,3 +1,4 @@
+import U2ADData
 import U2ADModel
 /// Which ROI patches each Monte Carlo pass over one slice hides, and which of them it samples.
 ///

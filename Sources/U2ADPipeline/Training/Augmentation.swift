@@ -1,4 +1,5 @@
 import Foundation
+import U2ADData
 import U2ADModel
 
 /// The reference loader's augmentation (`augment_mr_image`): brightness then contrast through 8-bit

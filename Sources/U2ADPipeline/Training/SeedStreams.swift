@@ -1,3 +1,4 @@
+import U2ADData
 import U2ADModel
 
 /// Independent random streams derived from the run's one `--seed`.
