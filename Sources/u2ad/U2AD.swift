@@ -19,6 +19,8 @@ struct BackendOptions: ParsableArguments {
     func makeBackend() throws -> Backend {
         let choice = try BackendSelector.make(try BackendRequest.resolve(option: backend))
         FileHandle.standardError.write((choice.summary + "\n").data(using: .utf8)!)
+        // Compile (or load from the cache) the kernels now, so that a build failure is an error before any work.
+        if let openCL = choice.backend as? OpenCLBackend { try openCL.prepare() }
         return choice.backend
     }
 }
