@@ -24,16 +24,6 @@ public final class Profiler: @unchecked Sendable {
         entries[name] = entry
     }
 
-    /// Times `body` on the host and records it (the CPU backend's ops are synchronous).
-    @inline(__always)
-    public func measure<T>(_ name: String, flops: Double = 0, bytes: Double = 0, _ body: () throws -> T) rethrows -> T {
-        guard isEnabled else { return try body() }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let result = try body()
-        record(name, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, flops: flops, bytes: bytes)
-        return result
-    }
-
     /// A start time for ``end(_:_:flops:bytes:)``, or 0 when profiling is off.
     @inline(__always)
     public func begin() -> UInt64 { isEnabled ? DispatchTime.now().uptimeNanoseconds : 0 }
