@@ -379,45 +379,67 @@ void gemm(const int M, const int N, const int K,
 }
 """#,
     "layernorm.cl": #"""
-// LayerNorm over rows of DIM values, forward and backward. Reductions run in a fixed order.
+// LayerNorm over rows of `dim` values, forward and backward. Reductions run in a fixed order.
 
-__kernel void layernorm_forward(__global const float* x, __global const float* gamma, __global const float* beta,
-                                __global float* y, __global float* mean, __global float* rstd,
-                                const int rows, const int dim, const float epsilon) {
-    const int r = get_global_id(0);
+// One work-group of WG items per row: each item takes a strided share of the row, then a tree reduction
+// in local memory combines the shares in a fixed order (deterministic for a given WG).
+#ifndef WG
+#define WG 32
+#endif
+
+inline float group_sum(float value, __local float* scratch) {
+    const int lid = get_local_id(0);
+    scratch[lid] = value;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int stride = WG / 2; stride > 0; stride >>= 1) {
+        if (lid < stride) scratch[lid] += scratch[lid + stride];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float total = scratch[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return total;
+}
+
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void layernorm_forward(__global const float* x, __global const float* gamma, __global const float* beta,
+                       __global float* y, __global float* mean, __global float* rstd,
+                       const int rows, const int dim, const float epsilon) {
+    __local float scratch[WG];
+    const int r = get_group_id(0), lid = get_local_id(0);
     if (r >= rows) return;
     __global const float* row = x + (long)r * dim;
     float sum = 0.0f;
-    for (int i = 0; i < dim; ++i) sum += row[i];
-    const float mu = sum / (float)dim;
+    for (int i = lid; i < dim; i += WG) sum += row[i];
+    const float mu = group_sum(sum, scratch) / (float)dim;
     float squares = 0.0f;
-    for (int i = 0; i < dim; ++i) { const float d = row[i] - mu; squares += d * d; }
-    const float inv = 1.0f / sqrt(squares / (float)dim + epsilon);
-    mean[r] = mu;
-    rstd[r] = inv;
+    for (int i = lid; i < dim; i += WG) { const float d = row[i] - mu; squares += d * d; }
+    const float inv = 1.0f / sqrt(group_sum(squares, scratch) / (float)dim + epsilon);
+    if (lid == 0) { mean[r] = mu; rstd[r] = inv; }
     __global float* out = y + (long)r * dim;
-    for (int i = 0; i < dim; ++i) out[i] = (row[i] - mu) * inv * gamma[i] + beta[i];
+    for (int i = lid; i < dim; i += WG) out[i] = (row[i] - mu) * inv * gamma[i] + beta[i];
 }
 
-__kernel void layernorm_backward_input(__global const float* dy, __global const float* x, __global const float* gamma,
-                                       __global const float* mean, __global const float* rstd, __global float* dx,
-                                       const int rows, const int dim, const int accumulate) {
-    const int r = get_global_id(0);
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void layernorm_backward_input(__global const float* dy, __global const float* x, __global const float* gamma,
+                              __global const float* mean, __global const float* rstd, __global float* dx,
+                              const int rows, const int dim, const int accumulate) {
+    __local float scratch[WG];
+    const int r = get_group_id(0), lid = get_local_id(0);
     if (r >= rows) return;
     __global const float* row = x + (long)r * dim;
     __global const float* grad = dy + (long)r * dim;
     __global float* out = dx + (long)r * dim;
     const float mu = mean[r], inv = rstd[r];
-    float meanG = 0.0f, meanGX = 0.0f;
-    for (int i = 0; i < dim; ++i) {
+    float partG = 0.0f, partGX = 0.0f;
+    for (int i = lid; i < dim; i += WG) {
         const float xhat = (row[i] - mu) * inv;
         const float g = grad[i] * gamma[i];
-        meanG += g;
-        meanGX += g * xhat;
+        partG += g;
+        partGX += g * xhat;
     }
-    meanG /= (float)dim;
-    meanGX /= (float)dim;
-    for (int i = 0; i < dim; ++i) {
+    const float meanG = group_sum(partG, scratch) / (float)dim;
+    const float meanGX = group_sum(partGX, scratch) / (float)dim;
+    for (int i = lid; i < dim; i += WG) {
         const float xhat = (row[i] - mu) * inv;
         const float value = inv * (grad[i] * gamma[i] - meanG - xhat * meanGX);
         out[i] = accumulate ? out[i] + value : value;

@@ -77,16 +77,20 @@ extension OpenCLBackend {
 
     // MARK: LayerNorm
 
+    /// Work items per row in the LayerNorm kernels (a power of two).
+    var layerNormGroup: Int { device.type == .gpu ? 32 : 8 }
+    var layerNormOptions: String { "-DWG=\(layerNormGroup)" }
+
     public func layerNormForward(_ x: Buffer, gamma: Buffer, beta: Buffer, into y: Buffer,
                                  mean: Buffer, rstd: Buffer, rows: Int, dim: Int, epsilon: Float) {
-        launch("layernorm_forward", file: "layernorm.cl", global: [rows], local: [64],
+        launch("layernorm_forward", file: "layernorm.cl", options: layerNormOptions, global: [rows * layerNormGroup], local: [layerNormGroup],
                [.buffer(x), .buffer(gamma), .buffer(beta), .buffer(y), .buffer(mean), .buffer(rstd), .int(rows), .int(dim), .float(epsilon)],
                flops: 8 * Double(rows * dim), bytes: 8 * Double(rows * dim))
     }
 
     public func layerNormBackward(_ dy: Buffer, x: Buffer, gamma: Buffer, mean: Buffer, rstd: Buffer,
                                   dx: Buffer, dgamma: Buffer, dbeta: Buffer, rows: Int, dim: Int, accumulate: Bool) {
-        launch("layernorm_backward_input", file: "layernorm.cl", global: [rows], local: [64],
+        launch("layernorm_backward_input", file: "layernorm.cl", options: layerNormOptions, global: [rows * layerNormGroup], local: [layerNormGroup],
                [.buffer(dy), .buffer(x), .buffer(gamma), .buffer(mean), .buffer(rstd), .buffer(dx), .int(rows), .int(dim), .int(accumulate ? 1 : 0)],
                flops: 12 * Double(rows * dim), bytes: 12 * Double(rows * dim))
         let chunks = 32
@@ -94,10 +98,10 @@ extension OpenCLBackend {
         guard let partial = try? makeBuffer(count: chunks * 2 * dim, shape: nil, elementType: .float32) else {
             fatal("out of device memory for a layernorm partial")
         }
-        launch("layernorm_backward_params_partial", file: "layernorm.cl", global: [dim, chunks], local: nil,
+        launch("layernorm_backward_params_partial", file: "layernorm.cl", options: layerNormOptions, global: [dim, chunks], local: nil,
                [.buffer(dy), .buffer(x), .buffer(mean), .buffer(rstd), .buffer(partial), .int(rows), .int(dim), .int(chunkRows)],
                bytes: 8 * Double(rows * dim))
-        launch("layernorm_backward_params_final", file: "layernorm.cl", global: [dim], local: nil,
+        launch("layernorm_backward_params_final", file: "layernorm.cl", options: layerNormOptions, global: [dim], local: nil,
                [.buffer(partial), .buffer(dgamma), .buffer(dbeta), .int(dim), .int(chunks)])
     }
 

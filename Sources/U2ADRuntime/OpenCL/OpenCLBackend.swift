@@ -113,7 +113,7 @@ public final class OpenCLBackend: Backend {
             }
         }
         _ = try programs.kernel("fill", file: "elementwise.cl", options: "")
-        _ = try programs.kernel("layernorm_forward", file: "layernorm.cl", options: "")
+        _ = try programs.kernel("layernorm_forward", file: "layernorm.cl", options: layerNormOptions)
         for headDim in headDims {
             _ = try programs.kernel("attention_forward", file: "attention.cl", options: attentionOptions(headDim))
         }
