@@ -62,7 +62,7 @@ struct InferenceArguments: ParsableArguments {
         try createFolder(outFolder, option: "--out")
         let model = try loadModel()
         let patients: [Patient]
-        if VolumeSlicing.isNIfTI(input) || (try? VolumeSlicing.niftiFiles(input).isEmpty) == false {
+        if (try? VolumeSlicing.niftiFiles(input).isEmpty) == false {
             guard let labels else { throw PipelineError.badOption("--labels", "NIfTI input needs label volumes (cord = 3, lesion = 6) for the region of interest") }
             let slicing = VolumeSlicing(labelMap: try labelMap.map(VolumeSlicing.parseLabelMap) ?? [:])
             patients = try slicing.patients(images: input, labels: URL(fileURLWithPath: labels))

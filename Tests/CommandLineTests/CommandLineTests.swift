@@ -67,6 +67,21 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(errorLines.first?.contains("broken.safetensors") ?? false, result.errors)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
 
+        // A slice of the wrong shape is named in the error, not mistaken for a NIfTI volume.
+        let slice = folder.appendingPathComponent("small.npy")
+        var npy = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        npy += Data([UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]) + Data(header.utf8) + Data(count: 64)
+        try npy.write(to: slice)
+        let fixtureWeights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/model/weights.safetensors")
+        let detect = try run(["detect", "--weights", fixtureWeights.path, "--input", slice.path, "--out", folder.appendingPathComponent("out").path,
+                              "--backend", "cpu"])
+        XCTAssertEqual(detect.status, 1)
+        XCTAssertTrue(detect.errors.contains("error: small.npy: shape [4, 4]"), detect.errors)
+
         let badBackend = try run(["devices", "--backend", "fast"])
         XCTAssertNotEqual(badBackend.status, 0)
     }

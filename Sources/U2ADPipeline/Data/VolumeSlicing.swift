@@ -79,11 +79,11 @@ public struct VolumeSlicing {
         return out
     }
 
-    /// NIfTI files at `path`: the file itself, or the `.nii`/`.nii.gz` files of a folder, sorted.
+    /// NIfTI files at `url`: the file itself if it is one, or the `.nii`/`.nii.gz` files of a folder, sorted.
     public static func niftiFiles(_ url: URL) throws -> [URL] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw PipelineError.badFile(url.path, "does not exist") }
-        if !isDirectory.boolValue { return [url] }
+        if !isDirectory.boolValue { return isNIfTI(url) ? [url] : [] }
         return try FileManager.default.contentsOfDirectory(atPath: url.path).sorted().map { url.appendingPathComponent($0) }.filter(isNIfTI)
     }
 
