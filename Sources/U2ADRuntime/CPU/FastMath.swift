@@ -25,7 +25,11 @@ func fastExp(_ x: Float) -> Float {
 
 /// `erf(x)`, Abramowitz and Stegun 7.1.26: absolute error below 2e-7.
 @inline(__always)
-func fastErf(_ x: Float) -> Float {
+func fastErf(_ x: Float) -> Float { erf(x, gaussian: fastExp(-x * x)) }
+
+/// `erf(x)` given `exp(-x^2)`, so callers that also need the Gaussian compute it once.
+@inline(__always)
+func erf(_ x: Float, gaussian: Float) -> Float {
     let a = x < 0 ? -x : x
     let t = 1 / (1 + 0.327_591_1 * a)
     var poly: Float = 1.061_405_429
@@ -34,7 +38,7 @@ func fastErf(_ x: Float) -> Float {
     poly = Float(-0.284_496_736).addingProduct(poly, t)
     poly = Float(0.254_829_592).addingProduct(poly, t)
     poly *= t
-    let y = 1 - poly * fastExp(-a * a)
+    let y = 1 - poly * gaussian
     return x < 0 ? -y : y
 }
 
@@ -42,11 +46,12 @@ func fastErf(_ x: Float) -> Float {
 @inline(__always)
 func gelu(_ x: Float) -> Float { 0.5 * x * (1 + fastErf(x * 0.707_106_781_186_547_5)) }
 
-/// d GELU / dx = Phi(x) + x phi(x).
+/// d GELU / dx = Phi(x) + x phi(x); erf(x / sqrt 2) and phi share exp(-x^2 / 2).
 @inline(__always)
 func geluDerivative(_ x: Float) -> Float {
-    let cdf = 0.5 * (1 + fastErf(x * 0.707_106_781_186_547_5))
-    return cdf + x * fastExp(-0.5 * x * x) * 0.398_942_280_401_432_7
+    let gaussian = fastExp(-0.5 * x * x)
+    let cdf = 0.5 * (1 + erf(x * 0.707_106_781_186_547_5, gaussian: gaussian))
+    return cdf + x * gaussian * 0.398_942_280_401_432_7
 }
 
 @inline(__always)
