@@ -37,7 +37,7 @@ struct Devices: ParsableCommand {
         } catch { failAndExit(error) }
         print("CPU backend: \(CPUInfo.modelName), \(cpuThreadCount) threads (U2AD_THREADS)")
         print("BLAS: OpenBLAS \(BLASInfo.config)")
-        print("BLAS core: \(BLASInfo.coreName), \(BLASInfo.threads) threads")
+        print("BLAS core: \(BLASInfo.coreName); the CPU backend splits each GEMM over its \(cpuThreadCount) workers, OpenBLAS single-threaded in each")
         if let coreType = BLASInfo.coreTypeOverride {
             print("warning: OPENBLAS_CORETYPE=\(coreType) is set and pins OpenBLAS to that kernel set; GEMM can be up to 2x slower than with auto-detection")
         }

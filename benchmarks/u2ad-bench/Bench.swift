@@ -74,6 +74,9 @@ struct Bench: ParsableCommand {
                 let a = randomValues(m * k, seed: 1), w = randomValues(n * k, seed: 2)
                 var c = [Float](repeating: 0, count: m * n)
                 let flops = 2.0 * Double(m) * Double(n) * Double(k)
+                // The direct call gets OpenBLAS's own threads (the backend runs OpenBLAS single-threaded per worker).
+                openblas_set_num_threads(Int32(cpuThreadCount))
+                defer { openblas_set_num_threads(1) }
                 let direct = time(nil) {
                     a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in c.withUnsafeMutableBufferPointer { cp in
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, ap.baseAddress, Int32(k),

@@ -32,7 +32,9 @@ public final class CPUBackend: Backend {
     public init() {
         deviceName = CPUInfo.modelName
         pool = BufferPool { HostStorage(byteCount: $0) }
-        openblas_set_num_threads(Int32(cpuThreadCount))
+        // The backend splits each GEMM over its own workers, so OpenBLAS runs single-threaded inside them
+        // (no second thread pool spinning against the attention workers).
+        openblas_set_num_threads(1)
     }
 
     @inline(__always)
@@ -102,22 +104,43 @@ public final class CPUBackend: Backend {
         if residual === c && !accumulateInPlace {
             savedResidual = Array(UnsafeBufferPointer(start: cp, count: m * n))
         }
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1,
-                    floats(a), Int32(transposeA ? m : k),
-                    floats(b), Int32(transposeB ? k : n),
-                    accumulateInPlace ? 1 : 0, cp, Int32(n))
+        let ap = UnsafePointer(floats(a)), bp = UnsafePointer(floats(b))
         let biasPointer = bias.map { UnsafePointer(floats($0)) }
-        let residualPointer: UnsafePointer<Float>? = accumulateInPlace ? nil : residual.map { UnsafePointer(floats($0)) }
-        if biasPointer == nil && activation == .none && residualPointer == nil { return }
+        let beta: Float = accumulateInPlace ? 1 : 0
         let run = { (rp: UnsafePointer<Float>?) in
-            parallelRanges(m, grain: max(1, 16384 / max(n, 1))) { rows in
-                for row in rows {
-                    applyEpilogue(cp + row * n, n, bias: biasPointer, activation: activation, residual: rp.map { $0 + row * n })
+            // Split the larger output side across the workers; each piece is one single-threaded sgemm
+            // followed by its epilogue while the piece is still in cache.
+            let splitRows = m >= n
+            let extent = splitRows ? m : n
+            let pieces = max(1, min(cpuThreadCount, extent / 16))
+            let step = ((extent + pieces - 1) / pieces + 15) / 16 * 16
+            parallelFor((extent + step - 1) / step) { piece in
+                let start = piece * step, end = min(extent, start + step)
+                if splitRows {
+                    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                                Int32(end - start), Int32(n), Int32(k), 1,
+                                transposeA ? ap + start : ap + start * k, Int32(transposeA ? m : k),
+                                bp, Int32(transposeB ? k : n), beta, cp + start * n, Int32(n))
+                    if biasPointer != nil || activation != .none || rp != nil {
+                        for row in start..<end {
+                            applyEpilogue(cp + row * n, n, bias: biasPointer, activation: activation, residual: rp.map { $0 + row * n })
+                        }
+                    }
+                } else {
+                    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                                Int32(m), Int32(end - start), Int32(k), 1,
+                                ap, Int32(transposeA ? m : k),
+                                transposeB ? bp + start * k : bp + start, Int32(transposeB ? k : n), beta, cp + start, Int32(n))
+                    if biasPointer != nil || activation != .none || rp != nil {
+                        for row in 0..<m {
+                            applyEpilogue(cp + row * n + start, end - start, bias: biasPointer.map { $0 + start }, activation: activation,
+                                          residual: rp.map { $0 + row * n + start })
+                        }
+                    }
                 }
             }
         }
+        let residualPointer: UnsafePointer<Float>? = accumulateInPlace ? nil : residual.map { UnsafePointer(floats($0)) }
         if let saved = savedResidual { saved.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(residualPointer) }
     }
 
