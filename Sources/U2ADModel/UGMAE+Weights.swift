@@ -3,6 +3,9 @@ import U2ADData
 import U2ADRuntime
 
 extension UGMAE {
+    /// Safetensors metadata key holding the JSON of the ``UGMAEConfiguration`` a file was saved with.
+    public static let configurationMetadataKey = "u2ad.configuration"
+
     /// Tensors of the reference's `state_dict` that are accepted and ignored.
     static func isIgnoredReferenceTensor(_ name: String) -> Bool {
         name.hasPrefix("rec_blocks.") || name.hasPrefix("edge_blocks.") || name == "operator.filter.weight"
@@ -47,7 +50,7 @@ extension UGMAE {
         var meta = metadata
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        if let json = try? encoder.encode(configuration), let text = String(data: json, encoding: .utf8) { meta["u2ad.configuration"] = text }
+        if let json = try? encoder.encode(configuration), let text = String(data: json, encoding: .utf8) { meta[UGMAE.configurationMetadataKey] = text }
         try SafeTensorsFile.write(stateDict(), metadata: meta, to: url)
     }
 

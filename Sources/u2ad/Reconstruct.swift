@@ -28,9 +28,8 @@ struct Reconstruct: ParsableCommand {
     func run() throws {
         do {
             let backend = try backendOptions.makeBackend()
-            let weightsURL = URL(fileURLWithPath: weights)
-            let network = try UGMAE(configuration: try model.configuration(weights: weightsURL), backend: backend)
-            try network.load(from: weightsURL)
+            let network = try InferenceModel.load(weights: URL(fileURLWithPath: weights), backend: backend,
+                                                  depth: model.depth, decoderDepth: model.decoderDepth)
             let slice = try SliceSample.load(URL(fileURLWithPath: input))
             let (maskShape, maskValues) = try NPY.readFloats(URL(fileURLWithPath: maskedPatches))
             let patches = network.configuration.patchCount
@@ -57,22 +56,10 @@ struct Reconstruct: ParsableCommand {
     }
 }
 
-/// Model depth options, for checkpoints of a non-default configuration without embedded metadata.
+/// Model depth options, for checkpoints whose depth is neither in the metadata nor in the tensor names.
 struct ModelShapeOptions: ParsableArguments {
-    @Option(help: "Encoder blocks (default: from the weights' metadata, else 12).")
+    @Option(help: "Encoder blocks (default: from the weights' metadata or tensor names).")
     var depth: Int?
-    @Option(help: "Decoder blocks (default: from the weights' metadata, else 8).")
+    @Option(help: "Decoder blocks (default: from the weights' metadata or tensor names).")
     var decoderDepth: Int?
-
-    /// The configuration stored in the weights file's metadata (`u2ad.configuration`), overridden by the options.
-    func configuration(weights: URL?) throws -> UGMAEConfiguration {
-        var configuration = UGMAEConfiguration()
-        if let weights, let text = try SafeTensorsFile.read(weights).metadata["u2ad.configuration"],
-           let stored = try? JSONDecoder().decode(UGMAEConfiguration.self, from: Data(text.utf8)) {
-            configuration = stored
-        }
-        if let depth { configuration.depth = depth }
-        if let decoderDepth { configuration.decoderDepth = decoderDepth }
-        return configuration
-    }
 }

@@ -6,7 +6,7 @@ import U2ADRuntime
 /// Loads weights for inference with the configuration they were saved with.
 public enum InferenceModel {
     /// Metadata key holding the JSON of the ``UGMAEConfiguration`` (written by `UGMAE.save`).
-    public static let configurationKey = "u2ad.configuration"
+    public static let configurationKey = UGMAE.configurationMetadataKey
 
     /// The configuration of `weights`: the metadata's when present, else the default with the encoder and
     /// decoder depths counted from the tensor names; `depth` and `decoderDepth` override either.
