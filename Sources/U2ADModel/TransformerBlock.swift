@@ -35,14 +35,15 @@ public struct TransformerBlock {
     public final class Activations {
         let ln1, mean1, rstd1, qkv, attention, logSumExp, x1, ln2, mean2, rstd2, hidden, activated: Buffer
 
-        public init(backend: Backend, block: TransformerBlock, batch: Int, tokens: Int) throws {
+        /// `training: false` leaves out the GELU pre-activation, which only the backward pass reads.
+        public init(backend: Backend, block: TransformerBlock, batch: Int, tokens: Int, training: Bool = true) throws {
             let rows = batch * tokens, d = block.dim
             ln1 = try backend.makeBuffer([rows, d]); mean1 = try backend.makeBuffer([rows]); rstd1 = try backend.makeBuffer([rows])
             qkv = try backend.makeBuffer([rows, 3 * d]); attention = try backend.makeBuffer([rows, d])
             logSumExp = try backend.makeBuffer([batch * block.heads * tokens])
             x1 = try backend.makeBuffer([rows, d])
             ln2 = try backend.makeBuffer([rows, d]); mean2 = try backend.makeBuffer([rows]); rstd2 = try backend.makeBuffer([rows])
-            hidden = try backend.makeBuffer([rows, block.hiddenDim]); activated = try backend.makeBuffer([rows, block.hiddenDim])
+            hidden = try backend.makeBuffer([training ? rows : 1, block.hiddenDim]); activated = try backend.makeBuffer([rows, block.hiddenDim])
         }
     }
 

@@ -36,10 +36,10 @@ extension UGMAE {
             encoderStreams = try (0..<streams).map { _ in try backend.makeBuffer([rows, E]) }
             decoderStreams = try (0..<(training ? c.decoderDepth + 1 : 2)).map { _ in try backend.makeBuffer([rows, D]) }
             encoderActivations = try (0..<(training ? c.depth : 1)).map { _ in
-                try TransformerBlock.Activations(backend: backend, block: model.encoderBlocks[0], batch: batch, tokens: T)
+                try TransformerBlock.Activations(backend: backend, block: model.encoderBlocks[0], batch: batch, tokens: T, training: training)
             }
             decoderActivations = try (0..<(training ? c.decoderDepth : 1)).map { _ in
-                try TransformerBlock.Activations(backend: backend, block: model.decoderBlocks[0], batch: batch, tokens: T)
+                try TransformerBlock.Activations(backend: backend, block: model.decoderBlocks[0], batch: batch, tokens: T, training: training)
             }
             encoderScratch = try TransformerBlock.Scratch(backend: backend, dim: E, hiddenDim: E * c.mlpRatio, rows: rows, training: training)
             decoderScratch = try TransformerBlock.Scratch(backend: backend, dim: D, hiddenDim: D * c.mlpRatio, rows: rows, training: training)
