@@ -149,16 +149,22 @@ public enum Preprocessing {
 
     /// Centre crop or zero pad a row-major array to `size x size` (see step 2 above).
     public static func centerCropOrPad(_ x: [Double], rows: Int, cols: Int, size: Int) -> [Double] {
+        centerCropOrPad(x, rows: rows, cols: cols, toRows: size, toCols: size)
+    }
+
+    /// Centre crop or zero pad a row-major array to `toRows x toCols`, each axis on its own. Going back to the
+    /// original size with the same function undoes it (a crop's start equals the inverse pad's leading margin).
+    public static func centerCropOrPad(_ x: [Double], rows: Int, cols: Int, toRows: Int, toCols: Int) -> [Double] {
         // Offset of output (0, 0) in the input: crop start, or minus the pad before.
-        let r0 = rows >= size ? (rows - size) / 2 : -((size - rows) / 2)
-        let c0 = cols >= size ? (cols - size) / 2 : -((size - cols) / 2)
-        var out = [Double](repeating: 0, count: size * size)
-        for r in 0..<size {
+        let r0 = rows >= toRows ? (rows - toRows) / 2 : -((toRows - rows) / 2)
+        let c0 = cols >= toCols ? (cols - toCols) / 2 : -((toCols - cols) / 2)
+        var out = [Double](repeating: 0, count: toRows * toCols)
+        for r in 0..<toRows {
             let sr = r + r0
             guard sr >= 0 && sr < rows else { continue }
-            for c in 0..<size {
+            for c in 0..<toCols {
                 let sc = c + c0
-                if sc >= 0 && sc < cols { out[r * size + c] = x[sr * cols + sc] }
+                if sc >= 0 && sc < cols { out[r * toCols + c] = x[sr * cols + sc] }
             }
         }
         return out

@@ -113,18 +113,8 @@ public struct VolumeSlicing {
                                           zoom: (Double(crop) / Double(size), Double(crop) / Double(size)), order: 1)
         let resampledRows = SplineZoom.outputLength(rows, zoom: spacing.row / preprocessing.targetSpacing)
         let resampledColumns = SplineZoom.outputLength(columns, zoom: spacing.column / preprocessing.targetSpacing)
-        // Undo the centre crop or pad: the crop's window goes back to its place in the resampled grid.
-        let r0 = resampledRows >= crop ? (resampledRows - crop) / 2 : -((crop - resampledRows) / 2)
-        let c0 = resampledColumns >= crop ? (resampledColumns - crop) / 2 : -((crop - resampledColumns) / 2)
-        var resampled = [Double](repeating: 0, count: resampledRows * resampledColumns)
-        for r in 0..<cropped.rows {
-            let target = r + r0
-            guard target >= 0, target < resampledRows else { continue }
-            for c in 0..<cropped.cols {
-                let column = c + c0
-                if column >= 0, column < resampledColumns { resampled[target * resampledColumns + column] = cropped.pixels[r * cropped.cols + c] }
-            }
-        }
+        let resampled = Preprocessing.centerCropOrPad(cropped.pixels, rows: cropped.rows, cols: cropped.cols,
+                                                      toRows: resampledRows, toCols: resampledColumns)
         let back = try SplineZoom.zoom(resampled, rows: resampledRows, cols: resampledColumns,
                                        zoom: (Double(rows) / Double(resampledRows), Double(columns) / Double(resampledColumns)), order: 1)
         // Rounding of the output shape can differ by a pixel; fit to the slice exactly.
