@@ -31,7 +31,7 @@ enum JSONValue: Decodable, Equatable {
 }
 
 /// Quotes a string as a JSON string literal.
-func jsonQuoted(_ text: String) -> String {
+public func jsonQuoted(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

@@ -1,4 +1,5 @@
 import Foundation
+import U2ADData
 
 /// `RUN/metrics.jsonl`: one JSON object per line for every step, epoch and uncertainty regeneration.
 public final class MetricsLog {
@@ -53,18 +54,7 @@ public enum MetricValue: Sendable {
         case .int(let value): return String(value)
         case .number(let value): return value.isFinite ? String(value) : "null"
         case .bool(let value): return value ? "true" : "false"
-        case .string(let text):
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
+        case .string(let text): return jsonQuoted(text)
         }
     }
 }
