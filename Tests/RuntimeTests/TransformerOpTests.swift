@@ -87,6 +87,9 @@ final class AttentionTests: XCTestCase {
             try run(backend, batch: 1, tokens: 70, heads: 2, headDim: 16, dropout: nil, seed: 32)
             try run(backend, batch: 1, tokens: 33, heads: 1, headDim: 64, dropout: nil, seed: 33)
             try run(backend, batch: 2, tokens: 29, heads: 2, headDim: 8, dropout: DropoutSpec(rate: 0.25, seed: 77, step: 3, layer: 5, firstPass: 4), seed: 34)
+            // An odd head dim (the CPU kernels pair head-dim columns) and fewer tokens than one vector.
+            try run(backend, batch: 1, tokens: 6, heads: 2, headDim: 5, dropout: nil, seed: 36)
+            try run(backend, batch: 1, tokens: 19, heads: 1, headDim: 3, dropout: DropoutSpec(rate: 0.5, seed: 78), seed: 37)
         }
     }
 

@@ -99,3 +99,53 @@ func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> 
 func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
     for i in 0..<count { y[i] = y[i].addingProduct(alpha, x[i]) }
 }
+
+/// `fastExp` on eight lanes at once, for loops written with explicit vectors. Rounds with the 1.5 * 2^23
+/// trick instead of a conversion. `@_transparent` because `@inline(__always)` does not reliably inline
+/// functions taking `SIMD8` (a call per vector costs half the attention forward).
+@_transparent
+func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    typealias V = SIMD8<Float>
+    let clamped = lanewiseMin(lanewiseMax(x, V(repeating: -87)), V(repeating: 88))
+    let magic = V(repeating: 12_582_912)
+    let shifted = magic.addingProduct(clamped, V(repeating: 1.442_695_04))
+    let n = shifted - magic
+    var r = clamped.addingProduct(n, V(repeating: -0.693_359_375))
+    r = r.addingProduct(n, V(repeating: 2.121_944_4e-4))
+    var p = V(repeating: 1.987_569_15e-4)
+    p = V(repeating: 1.398_199_95e-3).addingProduct(p, r)
+    p = V(repeating: 8.333_451_9e-3).addingProduct(p, r)
+    p = V(repeating: 4.166_579_6e-2).addingProduct(p, r)
+    p = V(repeating: 1.666_666_55e-1).addingProduct(p, r)
+    p = V(repeating: 5.000_000_1e-1).addingProduct(p, r)
+    p = (r + 1).addingProduct(p, r * r)
+    // The low bits of `shifted` hold n; adding the bias and shifting builds 2^n.
+    let scale = unsafeBitCast((unsafeBitCast(shifted, to: SIMD8<Int32>.self) &+ 127) &<< 23, to: V.self)
+    let y = p * scale
+    return lanewiseSelect(x, below: V(repeating: -87), then: V(), else: y)
+}
+
+/// `a < b ? then : else` in each lane.
+@inline(__always)
+func lanewiseSelect(_ a: SIMD8<Float>, below b: SIMD8<Float>, then t: SIMD8<Float>, else e: SIMD8<Float>) -> SIMD8<Float> {
+    var result = SIMD8<Float>()
+    for lane in 0..<8 { result[lane] = a[lane] < b[lane] ? t[lane] : e[lane] }
+    return result
+}
+
+// Lane loops with one select each compile to single vector instructions (vmaxps, vminps);
+// the generic `pointwiseMax` and nested selects do not.
+
+@inline(__always)
+func lanewiseMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    var result = SIMD8<Float>()
+    for lane in 0..<8 { result[lane] = a[lane] > b[lane] ? a[lane] : b[lane] }
+    return result
+}
+
+@inline(__always)
+func lanewiseMin(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    var result = SIMD8<Float>()
+    for lane in 0..<8 { result[lane] = a[lane] < b[lane] ? a[lane] : b[lane] }
+    return result
+}
