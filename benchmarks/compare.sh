@@ -8,7 +8,7 @@ suite=${1:-all}; shift || true
 swift build -c release --product u2ad-bench >/dev/null
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
 .build/release/u2ad-bench "$suite" "$@"
-if python3 -c "import torch, timm" 2>/dev/null; then
+if (cd tools/reference && python3 -c "import ugmae, timm") 2>/dev/null; then
   [ "$suite" = gemm ] || python3 benchmarks/pytorch_reference.py "$suite" --threads "$(nproc)"
 else
   echo "(torch/timm not installed: PyTorch side skipped)"

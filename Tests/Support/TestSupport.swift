@@ -37,6 +37,8 @@ public func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
     precondition(actual.count == expected.count, "length \(actual.count) vs \(expected.count)")
     var worst = 0.0, scale = 1e-30
     for (a, e) in zip(actual, expected) {
+        // `max` would skip a NaN: any non-finite value where the reference is finite fails outright.
+        if !a.isFinite && e.isFinite { return .infinity }
         worst = max(worst, abs(Double(a) - e))
         scale = max(scale, abs(e))
     }

@@ -27,14 +27,14 @@ extension CPUBackend {
             for i0 in stride(from: first, to: end, by: 4) {
                 let rows = min(4, end - i0)
                 block.loadQueries(first: i0, count: rows)
-                let maxima = block.scoreRows(keys: heads.keys(b, h), into: block.s)
+                let maxima = block.scoreRows(of: block.qBase2, keys: heads.keys(b, h), into: block.s)
                 var inverse = SIMD4<Float>(repeating: 0)
                 for r in 0..<4 {
                     let row = block.s + r * heads.paddedTokens
-                    let total = expShiftSum(row, heads.paddedTokens, shift: maxima[r])
+                    let total = exp2ShiftSum(row, heads.paddedTokens, shift: maxima[r])
                     inverse[r] = 1 / total
                     guard r < rows else { continue }
-                    lp[(b * H + h) * T + i0 + r] = maxima[r] + log(total)
+                    lp[(b * H + h) * T + i0 + r] = (maxima[r] + log2(total)) * ln2
                     if let spec = dropoutSpec {
                         inverse[r] /= 1 - spec.rate
                         let pass = spec.firstPass + UInt32(b), first = UInt32((h * T + i0 + r) * T)
@@ -77,21 +77,21 @@ extension CPUBackend {
                 let rows = min(4, T - i0)
                 block.loadQueries(first: i0, count: rows)
                 block.loadGradients(gp + (b * T + i0) * W + h * hd, rowStride: W, count: rows)
-                block.scoreRows(keys: heads.keys(b, h), into: block.s)
-                block.scoreRows(of: block.dO, keys: heads.values(b, h), into: block.ds)
+                block.scoreRows(of: block.qBase2, keys: heads.keys(b, h), into: block.s)
+                block.scoreRows(of: block.dO, keys: heads.values(b, h), into: block.ds, maskingPadding: false)
                 for r in 0..<4 {
                     var rowDot: Float = 0
                     var shift: Float = 0
                     if r < rows {
                         for d in 0..<hd { rowDot += block.dO[r * hd + d] * op[(b * T + i0 + r) * W + h * hd + d] }
-                        shift = lp[(b * H + h) * T + i0 + r]
+                        shift = lp[(b * H + h) * T + i0 + r] * log2e
                     }
                     let p = block.s + r * Tp, ds = block.ds + r * Tp
                     if let spec = dropoutSpec {
                         let keepScale = 1 / (1 - spec.rate)
                         let pass = spec.firstPass + UInt32(b), first = UInt32((h * T + i0 + r) * T)
                         let drop = block.dropped + r * Tp
-                        expShiftSum(p, Tp, shift: shift)
+                        exp2ShiftSum(p, Tp, shift: shift)
                         for j in 0..<Tp {
                             let keep = r < rows && j < T && Philox.keeps(spec, pass: pass, element: first + UInt32(j))
                             drop[j] = keep ? p[j] * keepScale : 0
@@ -179,8 +179,10 @@ private struct QueryBlock {
     let scale: Float
     let storage: UnsafeMutablePointer<Float>
     var q: UnsafeMutablePointer<Float> { storage }
-    var dO: UnsafeMutablePointer<Float> { storage + 4 * headDim }
-    var s: UnsafeMutablePointer<Float> { storage + 8 * headDim }
+    /// The query rows times log2(e) as well: scores in base 2, for `exp2NonPositive8`.
+    var qBase2: UnsafeMutablePointer<Float> { storage + 4 * headDim }
+    var dO: UnsafeMutablePointer<Float> { storage + 8 * headDim }
+    var s: UnsafeMutablePointer<Float> { storage + 12 * headDim }
     var ds: UnsafeMutablePointer<Float> { s + 4 * paddedTokens }
     var dropped: UnsafeMutablePointer<Float> { ds + 4 * paddedTokens }
 
@@ -192,7 +194,7 @@ private struct QueryBlock {
         rowStride = 3 * shape.width
         base = heads.qkv + b * shape.tokens * rowStride + h * shape.headDim
         scale = 1 / Float(shape.headDim).squareRoot()
-        storage = .allocate(capacity: 8 * headDim + (backward ? 12 : 4) * paddedTokens)
+        storage = .allocate(capacity: 12 * headDim + (backward ? 12 : 4) * paddedTokens)
     }
 
     func deallocate() { storage.deallocate() }
@@ -200,7 +202,11 @@ private struct QueryBlock {
     /// Loads `count` query rows from `first`, scaled; rows past `count` are zero.
     func loadQueries(first: Int, count: Int) {
         for r in 0..<4 {
-            for d in 0..<headDim { q[r * headDim + d] = r < count ? base[(first + r) * rowStride + d] * scale : 0 }
+            for d in 0..<headDim {
+                let value = r < count ? base[(first + r) * rowStride + d] * scale : 0
+                q[r * headDim + d] = value
+                qBase2[r * headDim + d] = value * log2e
+            }
         }
     }
 
@@ -210,15 +216,11 @@ private struct QueryBlock {
         }
     }
 
-    /// `out[r, j] = rows[r, :] . keys[:, j]` for the four query rows; padded columns get -infinity.
-    /// Returns each row's maximum.
+    /// `out[r, j] = rows[r, :] . keys[:, j]` for four rows; padded columns get -infinity (so they vanish
+    /// from a softmax), or zero with `maskingPadding: false`. Returns each row's maximum.
     @discardableResult
-    func scoreRows(keys: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
-        scoreRows(of: q, keys: keys, into: out)
-    }
-
-    @discardableResult
-    func scoreRows(of rows: UnsafePointer<Float>, keys: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
+    func scoreRows(of rows: UnsafePointer<Float>, keys: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                   maskingPadding: Bool = true) -> SIMD4<Float> {
         let hd = headDim, Tp = paddedTokens, full = tokens / 8
         var m0 = Vec8(repeating: -.infinity), m1 = m0, m2 = m0, m3 = m0
         var v = 0
@@ -244,7 +246,7 @@ private struct QueryBlock {
             v += 2
         }
         var padding = Vec8()
-        for lane in (tokens - full * 8)..<8 { padding[lane] = -.infinity }
+        for lane in (tokens - full * 8)..<8 where maskingPadding { padding[lane] = -.infinity }
         while v < Tp / 8 {
             let j = v * 8
             var a0 = Vec8(), a1 = Vec8(), a2 = Vec8(), a3 = Vec8()
@@ -325,27 +327,31 @@ private struct QueryBlock {
     }
 }
 
-/// `x = exp(x - shift)` in place over whole vectors; returns the sum, accumulated in a fixed order.
+private let log2e: Float = 1.442_695_04
+private let ln2: Float = 0.693_147_18
+
+/// `x = 2^(x - shift)` in place over whole vectors (`shift` is the row maximum or log-sum-exp, so every
+/// exponent is <= 0); returns the sum, accumulated in a fixed order.
 @discardableResult @inline(__always)
-private func expShiftSum(_ x: UnsafeMutablePointer<Float>, _ paddedCount: Int, shift: Float) -> Float {
+private func exp2ShiftSum(_ x: UnsafeMutablePointer<Float>, _ paddedCount: Int, shift: Float) -> Float {
     let m = Vec8(repeating: shift)
     var total = Vec8()
     for j in stride(from: 0, to: paddedCount, by: 8) {
-        let p = exp8(load8(x + j) - m)
+        let p = exp2NonPositive8(load8(x + j) - m)
         store8(p, x + j)
         total += p
     }
     return total.sum()
 }
 
-/// The softmax backward for one row without dropout: `p = exp(s - lse)` and `ds = p * (dp - rowDot)`,
-/// with `s` in `p` and `dp` in `ds` on entry.
+/// The softmax backward for one row without dropout: `p = 2^(s - lse)` (both in base 2) and
+/// `ds = p * (dp - rowDot)`, with `s` in `p` and `dp` in `ds` on entry.
 @inline(__always)
 private func softmaxGradient(_ p: UnsafeMutablePointer<Float>, _ ds: UnsafeMutablePointer<Float>, _ paddedCount: Int,
                              shift: Float, rowDot: Float) {
     let m = Vec8(repeating: shift), c = Vec8(repeating: rowDot)
     for j in stride(from: 0, to: paddedCount, by: 8) {
-        let probability = exp8(load8(p + j) - m)
+        let probability = exp2NonPositive8(load8(p + j) - m)
         store8(probability, p + j)
         store8(probability * (load8(ds + j) - c), ds + j)
     }
