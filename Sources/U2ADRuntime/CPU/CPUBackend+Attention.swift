@@ -164,12 +164,6 @@ private struct TransposedHeads {
 
 private typealias Vec8 = SIMD8<Float>
 
-@inline(__always)
-private func load8(_ p: UnsafePointer<Float>) -> Vec8 { UnsafeRawPointer(p).loadUnaligned(as: Vec8.self) }
-
-@inline(__always)
-private func store8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self) }
-
 /// Per-task buffers for four query rows of one head: the rows (times 1 / sqrt(head dim)), their upstream
 /// gradients, and four-row blocks of scores, score gradients and dropped probabilities, each padded.
 private struct QueryBlock {

@@ -83,7 +83,7 @@ public final class CPUBackend: Backend {
         if xp != yp { yp.update(from: xp, count: count) }
         parallelRanges(count, grain: 1 << 14) { range in
             switch activation {
-            case .gelu: for i in range { yp[i] = gelu(yp[i]) }
+            case .gelu: mapLanes(yp + range.lowerBound, yp + range.lowerBound, range.count) { gelu8($0) }
             case .sigmoid: for i in range { yp[i] = sigmoid(yp[i]) }
             case .none: break
             }
@@ -197,7 +197,15 @@ public final class CPUBackend: Backend {
         let xp = floats(pre), gp = floats(gradOutput), op = floats(gradInput)
         parallelRanges(count, grain: 1 << 14) { range in
             switch activation {
-            case .gelu: for i in range { op[i] = geluDerivative(xp[i]) * gp[i] }
+            case .gelu:
+                let x = xp + range.lowerBound, g = gp + range.lowerBound, out = op + range.lowerBound
+                var i = 0
+                while i + 8 <= range.count {
+                    store8(geluDerivative8(load8(x + i)) * load8(g + i), out + i)
+                    i += 8
+                }
+                mapLanes(x + i, out + i, range.count - i) { geluDerivative8($0) }
+                for j in i..<range.count { out[j] *= g[j] }
             case .sigmoid: for i in range { op[i] = xp[i] * (1 - xp[i]) * gp[i] }
             case .none: for i in range { op[i] = gp[i] }
             }
@@ -241,7 +249,7 @@ func applyEpilogue(_ row: UnsafeMutablePointer<Float>, _ n: Int, bias: UnsafePoi
                    residual: UnsafePointer<Float>?) {
     if let bias { for i in 0..<n { row[i] += bias[i] } }
     switch activation {
-    case .gelu: for i in 0..<n { row[i] = gelu(row[i]) }
+    case .gelu: mapLanes(row, row, n) { gelu8($0) }
     case .sigmoid: for i in 0..<n { row[i] = sigmoid(row[i]) }
     case .none: break
     }

@@ -23,48 +23,62 @@ func fastExp(_ x: Float) -> Float {
     return x < -87 ? 0 : p * scale
 }
 
-/// `erf(x)`, Abramowitz and Stegun 7.1.26: absolute error below 5e-7 in float arithmetic (1.5e-7 in exact).
-@inline(__always)
-func fastErf(_ x: Float) -> Float { erf(x, gaussian: fastExp(-x * x)) }
-
-/// `erf(x)` given `exp(-x^2)`, so callers that also need the Gaussian compute it once.
-@inline(__always)
-func erf(_ x: Float, gaussian: Float) -> Float {
-    let a = x < 0 ? -x : x
-    let t = 1 / (1 + 0.327_591_1 * a)
-    var poly: Float = 1.061_405_429
-    poly = Float(-1.453_152_027).addingProduct(poly, t)
-    poly = Float(1.421_413_741).addingProduct(poly, t)
-    poly = Float(-0.284_496_736).addingProduct(poly, t)
-    poly = Float(0.254_829_592).addingProduct(poly, t)
-    poly *= t
-    let y = 1 - poly * gaussian
-    return x < 0 ? -y : y
+/// Exact-form GELU, `0.5 x (1 + erf(x / sqrt 2))`, on eight lanes.
+@_transparent
+func gelu8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let gaussian = exp2NonPositive8(x * x * -0.721_347_52)  // exp(-x^2 / 2) = 2^(-x^2 log2(e) / 2)
+    return 0.5 * x * (1 + erf8(x * 0.707_106_781_186_547_5, gaussian: gaussian))
 }
 
-/// Exact-form GELU, `0.5 x (1 + erf(x / sqrt 2))`.
-@inline(__always)
-func gelu(_ x: Float) -> Float { 0.5 * x * (1 + fastErf(x * 0.707_106_781_186_547_5)) }
-
-/// d GELU / dx = Phi(x) + x phi(x); erf(x / sqrt 2) and phi share exp(-x^2 / 2).
-@inline(__always)
-func geluDerivative(_ x: Float) -> Float {
-    let gaussian = fastExp(-0.5 * x * x)
-    let cdf = 0.5 * (1 + erf(x * 0.707_106_781_186_547_5, gaussian: gaussian))
+/// d GELU / dx = Phi(x) + x phi(x) on eight lanes; erf(x / sqrt 2) and phi share exp(-x^2 / 2).
+@_transparent
+func geluDerivative8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let gaussian = exp2NonPositive8(x * x * -0.721_347_52)
+    let cdf = 0.5 * (1 + erf8(x * 0.707_106_781_186_547_5, gaussian: gaussian))
     return cdf + x * gaussian * 0.398_942_280_401_432_7
+}
+
+/// `erf(z)` on eight lanes given `exp(-z^2)` (Abramowitz and Stegun 7.1.26, as the scalar `erf`).
+@_transparent
+func erf8(_ z: SIMD8<Float>, gaussian: SIMD8<Float>) -> SIMD8<Float> {
+    typealias V = SIMD8<Float>
+    let magnitude = lanewiseSelect(z, below: V(), then: -z, else: z)
+    let t = 1 / (1 + 0.327_591_1 * magnitude)
+    var poly = V(repeating: 1.061_405_429)
+    poly = V(repeating: -1.453_152_027).addingProduct(poly, t)
+    poly = V(repeating: 1.421_413_741).addingProduct(poly, t)
+    poly = V(repeating: -0.284_496_736).addingProduct(poly, t)
+    poly = V(repeating: 0.254_829_592).addingProduct(poly, t)
+    let y = 1 - poly * t * gaussian
+    return lanewiseSelect(z, below: V(), then: -y, else: y)
+}
+
+/// `y[i] = f(x[i])` for `count` floats, eight at a time; the last partial vector is padded with zeros.
+/// `x` and `y` may be the same buffer.
+@inline(__always)
+func mapLanes(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+    var i = 0
+    while i + 8 <= count {
+        store8(f(load8(x + i)), y + i)
+        i += 8
+    }
+    guard i < count else { return }
+    var tail = SIMD8<Float>()
+    for lane in 0..<(count - i) { tail[lane] = x[i + lane] }
+    let result = f(tail)
+    for lane in 0..<(count - i) { y[i + lane] = result[lane] }
+}
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+
+@inline(__always)
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
 @inline(__always)
 func sigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
-
-@inline(__always)
-func activate(_ x: Float, _ activation: Activation) -> Float {
-    switch activation {
-    case .gelu: return gelu(x)
-    case .sigmoid: return sigmoid(x)
-    case .none: return x
-    }
-}
 
 /// Sum of `count` floats in sixteen lanes, in a fixed order.
 @inline(__always)
