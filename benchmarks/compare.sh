@@ -8,8 +8,16 @@ suite=${1:-all}; shift || true
 swift build -c release --product u2ad-bench >/dev/null
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
 .build/release/u2ad-bench "$suite" "$@"
+# The PyTorch side takes the same --batches and --seconds (not --backends).
+shared=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --batches|--seconds) shared+=("$1" "$2"); shift 2 ;;
+    *) shift ;;
+  esac
+done
 if (cd tools/reference && python3 -c "import ugmae, timm") 2>/dev/null; then
-  [ "$suite" = gemm ] || python3 benchmarks/pytorch_reference.py "$suite" --threads "$(nproc)"
+  [ "$suite" = gemm ] || python3 benchmarks/pytorch_reference.py "$suite" --threads "$(nproc)" "${shared[@]}"
 else
   echo "(torch/timm not installed: PyTorch side skipped)"
 fi
