@@ -1,10 +1,11 @@
-/// Fused multi-head attention on the CPU.
-///
-/// Each (batch, head) has its K and V copied once, transposed to (head dim x tokens) and zero-padded to a
-/// multiple of eight tokens, so every inner loop runs over whole eight-lane vectors. Queries are processed
-/// four at a time: one pass writes the four score rows and their maxima, one pass exponentiates and sums,
-/// and the products with V (or, backward, with dO, Q and K) are register-blocked over two head-dim columns,
-/// so each score vector loaded from L1 feeds two fused multiply-adds.
+// Fused multi-head attention on the CPU.
+//
+// Each (batch, head) has its K and V copied once, transposed to (head dim x tokens) and zero-padded to a
+// multiple of eight tokens, so every inner loop runs over whole eight-lane vectors. Queries are processed
+// four at a time: one pass writes the four score rows and their maxima, one pass exponentiates and sums,
+// and the products with V (or, backward, with dO, Q and K) are register-blocked over two head-dim columns,
+// so each score vector loaded from L1 feeds two fused multiply-adds. Scores are kept in base 2 (the
+// queries carry a factor log2 e) so the softmax needs `2^x` only; the saved log-sum-exp is in base e.
 import Foundation
 
 extension CPUBackend {
