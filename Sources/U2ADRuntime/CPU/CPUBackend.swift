@@ -83,7 +83,9 @@ public final class CPUBackend: Backend {
         if xp != yp { yp.update(from: xp, count: count) }
         parallelRanges(count, grain: 1 << 14) { range in
             switch activation {
-            case .gelu: mapLanes(yp + range.lowerBound, yp + range.lowerBound, range.count) { gelu8($0) }
+            case .gelu:
+                let x = yp + range.lowerBound
+                mapLanes(x, x, into: x, count: range.count) { value, _ in gelu8(value) }
             case .sigmoid: for i in range { yp[i] = sigmoid(yp[i]) }
             case .none: break
             }
@@ -198,14 +200,9 @@ public final class CPUBackend: Backend {
         parallelRanges(count, grain: 1 << 14) { range in
             switch activation {
             case .gelu:
-                let x = xp + range.lowerBound, g = gp + range.lowerBound, out = op + range.lowerBound
-                var i = 0
-                while i + 8 <= range.count {
-                    store8(geluDerivative8(load8(x + i)) * load8(g + i), out + i)
-                    i += 8
+                mapLanes(xp + range.lowerBound, gp + range.lowerBound, into: op + range.lowerBound, count: range.count) { x, g in
+                    geluDerivative8(x) * g
                 }
-                mapLanes(x + i, out + i, range.count - i) { geluDerivative8($0) }
-                for j in i..<range.count { out[j] *= g[j] }
             case .sigmoid: for i in range { op[i] = xp[i] * (1 - xp[i]) * gp[i] }
             case .none: for i in range { op[i] = gp[i] }
             }
@@ -249,7 +246,7 @@ func applyEpilogue(_ row: UnsafeMutablePointer<Float>, _ n: Int, bias: UnsafePoi
                    residual: UnsafePointer<Float>?) {
     if let bias { for i in 0..<n { row[i] += bias[i] } }
     switch activation {
-    case .gelu: mapLanes(row, row, n) { gelu8($0) }
+    case .gelu: mapLanes(row, row, into: row, count: n) { value, _ in gelu8(value) }
     case .sigmoid: for i in 0..<n { row[i] = sigmoid(row[i]) }
     case .none: break
     }
