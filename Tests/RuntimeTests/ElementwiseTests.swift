@@ -54,6 +54,9 @@ final class ElementwiseTests: XCTestCase {
             assertClose(backend.download(out), zip(x, g).map { Reference.geluDerivative(Double($0)) * Double($1) }, 2e-6, "\(label(backend)) gelu'")
             backend.activationBackward(.sigmoid, pre: pre, gradOutput: grad, into: out, count: n)
             assertClose(backend.download(out), zip(x, g).map { Double($0) * (1 - Double($0)) * Double($1) }, 1e-6, "\(label(backend)) sigmoid'")
+            // In place (the gradient buffer receives the result), with a length that is not a multiple of 8.
+            backend.activationBackward(.gelu, pre: pre, gradOutput: grad, into: grad, count: n)
+            assertClose(backend.download(grad), zip(x, g).map { Reference.geluDerivative(Double($0)) * Double($1) }, 2e-6, "\(label(backend)) gelu' in place")
         }
     }
 
