@@ -27,10 +27,7 @@ struct InferenceArguments: ParsableArguments {
     var noErode = false
     @Option(name: .customLong("max-batch"), help: "Most passes per batch (default: planned from the device).")
     var maxBatch: Int?
-    @Option(help: "Encoder depth, overriding the weights' configuration.")
-    var depth: Int?
-    @Option(name: .customLong("decoder-depth"), help: "Decoder depth, overriding the weights' configuration.")
-    var decoderDepth: Int?
+    @OptionGroup var shape: ModelShapeOptions
     @Option(name: .customLong("pixel-spacing"), help: "Pixel size in mm.")
     var pixelSpacing: Double = 200.0 / 256.0
     @Option(help: "Gaussian smoothing of the anomaly curve, in rows.")
@@ -112,7 +109,7 @@ struct InferenceArguments: ParsableArguments {
     /// Backend and model, with a line on stderr for each.
     func loadModel() throws -> UGMAE {
         let backend = try backendOptions.makeBackend()
-        let model = try InferenceModel.load(weights: weightsURL, backend: backend, depth: depth, decoderDepth: decoderDepth)
+        let model = try InferenceModel.load(weights: weightsURL, backend: backend, depth: shape.depth, decoderDepth: shape.decoderDepth)
         let c = model.configuration
         log("model: \(weightsURL.lastPathComponent), encoder depth \(c.depth), decoder depth \(c.decoderDepth), \(c.imageSize) px, patch \(c.patchSize)")
         return model

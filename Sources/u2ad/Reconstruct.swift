@@ -55,11 +55,3 @@ struct Reconstruct: ParsableCommand {
         } catch { failAndExit(error) }
     }
 }
-
-/// Model depth options, for checkpoints whose depth is neither in the metadata nor in the tensor names.
-struct ModelShapeOptions: ParsableArguments {
-    @Option(help: "Encoder blocks (default: from the weights' metadata or tensor names).")
-    var depth: Int?
-    @Option(help: "Decoder blocks (default: from the weights' metadata or tensor names).")
-    var decoderDepth: Int?
-}

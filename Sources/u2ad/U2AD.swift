@@ -30,3 +30,11 @@ func failAndExit(_ error: Error) -> Never {
     FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
     exit(1)
 }
+
+/// Model depth options, for checkpoints whose depth is neither in the metadata nor in the tensor names.
+struct ModelShapeOptions: ParsableArguments {
+    @Option(help: "Encoder blocks (default: from the weights' metadata or tensor names).")
+    var depth: Int?
+    @Option(help: "Decoder blocks (default: from the weights' metadata or tensor names).")
+    var decoderDepth: Int?
+}
