@@ -1,13 +1,13 @@
 import Foundation
 
 /// Plain float64 implementations of every op, the yardstick for both backends.
-enum Reference {
-    static func gelu(_ x: Double) -> Double { 0.5 * x * (1 + erf(x / 2.0.squareRoot())) }
-    static func geluDerivative(_ x: Double) -> Double {
+public enum Reference {
+    public static func gelu(_ x: Double) -> Double { 0.5 * x * (1 + erf(x / 2.0.squareRoot())) }
+    public static func geluDerivative(_ x: Double) -> Double {
         0.5 * (1 + erf(x / 2.0.squareRoot())) + x * exp(-0.5 * x * x) / (2 * Double.pi).squareRoot()
     }
 
-    static func gemm(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
+    public static func gemm(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
                      bias: [Float]? = nil, activation: Int32 = 0, residual: [Float]? = nil) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
         for i in 0..<m {
@@ -27,7 +27,7 @@ enum Reference {
         return c
     }
 
-    static func layerNorm(_ x: [Double], _ gamma: [Double], _ beta: [Double], rows: Int, dim: Int, eps: Double = 1e-5) -> [Double] {
+    public static func layerNorm(_ x: [Double], _ gamma: [Double], _ beta: [Double], rows: Int, dim: Int, eps: Double = 1e-5) -> [Double] {
         var y = [Double](repeating: 0, count: rows * dim)
         for r in 0..<rows {
             let row = Array(x[(r * dim)..<((r + 1) * dim)])
@@ -40,7 +40,7 @@ enum Reference {
     }
 
     /// Returns dx, dgamma, dbeta for upstream dy.
-    static func layerNormBackward(_ x: [Double], _ gamma: [Double], _ dy: [Double], rows: Int, dim: Int, eps: Double = 1e-5) -> ([Double], [Double], [Double]) {
+    public static func layerNormBackward(_ x: [Double], _ gamma: [Double], _ dy: [Double], rows: Int, dim: Int, eps: Double = 1e-5) -> ([Double], [Double], [Double]) {
         var dx = [Double](repeating: 0, count: rows * dim), dg = [Double](repeating: 0, count: dim), db = dg
         for r in 0..<rows {
             let row = Array(x[(r * dim)..<((r + 1) * dim)])
@@ -62,7 +62,7 @@ enum Reference {
     }
 
     /// Attention over qkv [B*T, 3W]; `keep(b, h, i, j)` gives the dropout multiplier (1 without dropout).
-    static func attention(_ qkv: [Double], batch: Int, tokens T: Int, heads H: Int, headDim hd: Int,
+    public static func attention(_ qkv: [Double], batch: Int, tokens T: Int, heads H: Int, headDim hd: Int,
                           keep: (Int, Int, Int, Int) -> Double = { _, _, _, _ in 1 }) -> [Double] {
         let W = H * hd
         var out = [Double](repeating: 0, count: batch * T * W)
@@ -91,7 +91,7 @@ enum Reference {
     }
 
     /// d(sum(out * dout))/d qkv by central finite differences of ``attention`` (float64, exact to ~1e-8).
-    static func attentionGradientByDifferences(_ qkv: [Double], _ dout: [Double], batch: Int, tokens: Int, heads: Int, headDim: Int,
+    public static func attentionGradientByDifferences(_ qkv: [Double], _ dout: [Double], batch: Int, tokens: Int, heads: Int, headDim: Int,
                                                keep: @escaping (Int, Int, Int, Int) -> Double = { _, _, _, _ in 1 }) -> [Double] {
         var grad = [Double](repeating: 0, count: qkv.count)
         let h = 1e-6
@@ -108,7 +108,7 @@ enum Reference {
 
 extension Reference {
     /// Analytic float64 attention backward: d qkv for upstream `dout`.
-    static func attentionBackward(_ qkv: [Double], _ dout: [Double], batch: Int, tokens T: Int, heads H: Int, headDim hd: Int,
+    public static func attentionBackward(_ qkv: [Double], _ dout: [Double], batch: Int, tokens T: Int, heads H: Int, headDim hd: Int,
                                   keep: (Int, Int, Int, Int) -> Double = { _, _, _, _ in 1 }) -> [Double] {
         let W = H * hd
         let scale = 1 / Double(hd).squareRoot()
