@@ -11,11 +11,24 @@ let embeddedKernelSources: [String: String] = [
 
 #define QKV_ROW(b, t) (((long)(b) * T + (t)) * 3 * W)
 
+// The dropout arguments every kernel here takes, and the keep decision for (batch row b, element).
+#define DROPOUT_PARAMS const float rate, const uint seedLo, const uint seedHi, const uint step, const uint layer, \
+                       const uint firstPass
+#define KEEPS(b, element) philox_keeps(rate, seedLo, seedHi, step, layer, firstPass + (b), (element))
+
+// Row `lid` of the K and V tiles: key j of head h, zero past T.
+inline void load_kv_tile_row(__global const float* qkv, __local float Ks[BLOCK][HEAD_DIM], __local float Vs[BLOCK][HEAD_DIM],
+                             const int lid, const int j, const int b, const int h, const int T, const int W) {
+    for (int d = 0; d < HEAD_DIM; ++d) {
+        Ks[lid][d] = j < T ? qkv[QKV_ROW(b, j) + W + h * HEAD_DIM + d] : 0.0f;
+        Vs[lid][d] = j < T ? qkv[QKV_ROW(b, j) + 2 * W + h * HEAD_DIM + d] : 0.0f;
+    }
+}
+
 __kernel __attribute__((reqd_work_group_size(BLOCK, 1, 1)))
 void attention_forward(__global const float* qkv, __global float* out, __global float* lse,
                        const int T, const int H, const float scale,
-                       const float rate, const uint seedLo, const uint seedHi, const uint step, const uint layer,
-                       const uint firstPass) {
+                       DROPOUT_PARAMS) {
     const int W = H * HEAD_DIM;
     const int i = get_global_id(0), lid = get_local_id(0);
     const int h = get_global_id(1), b = get_global_id(2);
@@ -30,11 +43,7 @@ void attention_forward(__global const float* qkv, __global float* out, __global 
     float m = -INFINITY, l = 0.0f;
     const float keepScale = 1.0f / (1.0f - rate);
     for (int j0 = 0; j0 < T; j0 += BLOCK) {
-        const int j = j0 + lid;
-        for (int d = 0; d < HEAD_DIM; ++d) {
-            Ks[lid][d] = j < T ? qkv[QKV_ROW(b, j) + W + h * HEAD_DIM + d] : 0.0f;
-            Vs[lid][d] = j < T ? qkv[QKV_ROW(b, j) + 2 * W + h * HEAD_DIM + d] : 0.0f;
-        }
+        load_kv_tile_row(qkv, Ks, Vs, lid, j0 + lid, b, h, T, W);
         barrier(CLK_LOCAL_MEM_FENCE);
         const int count = min(BLOCK, T - j0);
         for (int jj = 0; jj < count; ++jj) {
@@ -47,7 +56,7 @@ void attention_forward(__global const float* qkv, __global float* out, __global 
             float weight = p;
             if (rate > 0.0f) {
                 const uint element = (uint)((h * T + i) * T + j0 + jj);
-                weight = philox_keeps(rate, seedLo, seedHi, step, layer, firstPass + b, element) ? p * keepScale : 0.0f;
+                weight = KEEPS(b, element) ? p * keepScale : 0.0f;
             }
             for (int d = 0; d < HEAD_DIM; ++d) acc[d] = fma(weight, Vs[jj][d], acc[d] * correction);
             m = mNew;
@@ -75,8 +84,7 @@ __kernel __attribute__((reqd_work_group_size(BLOCK, 1, 1)))
 void attention_backward_dq(__global const float* qkv, __global const float* dout, __global const float* lse,
                            __global const float* rowdot, __global float* dqkv,
                            const int T, const int H, const float scale,
-                           const float rate, const uint seedLo, const uint seedHi, const uint step, const uint layer,
-                           const uint firstPass) {
+                           DROPOUT_PARAMS) {
     const int W = H * HEAD_DIM;
     const int i = get_global_id(0), lid = get_local_id(0);
     const int h = get_global_id(1), b = get_global_id(2);
@@ -93,11 +101,7 @@ void attention_backward_dq(__global const float* qkv, __global const float* dout
     const float L = valid ? lse[row] : 0.0f, D = valid ? rowdot[row] : 0.0f;
     const float keepScale = 1.0f / (1.0f - rate);
     for (int j0 = 0; j0 < T; j0 += BLOCK) {
-        const int j = j0 + lid;
-        for (int d = 0; d < HEAD_DIM; ++d) {
-            Ks[lid][d] = j < T ? qkv[QKV_ROW(b, j) + W + h * HEAD_DIM + d] : 0.0f;
-            Vs[lid][d] = j < T ? qkv[QKV_ROW(b, j) + 2 * W + h * HEAD_DIM + d] : 0.0f;
-        }
+        load_kv_tile_row(qkv, Ks, Vs, lid, j0 + lid, b, h, T, W);
         barrier(CLK_LOCAL_MEM_FENCE);
         const int count = min(BLOCK, T - j0);
         for (int jj = 0; jj < count; ++jj) {
@@ -106,7 +110,7 @@ void attention_backward_dq(__global const float* qkv, __global const float* dout
             const float p = exp(s - L);
             if (rate > 0.0f) {
                 const uint element = (uint)((h * T + i) * T + j0 + jj);
-                dp = philox_keeps(rate, seedLo, seedHi, step, layer, firstPass + b, element) ? dp * keepScale : 0.0f;
+                dp = KEEPS(b, element) ? dp * keepScale : 0.0f;
             }
             const float ds = p * (dp - D);
             for (int d = 0; d < HEAD_DIM; ++d) dq[d] = fma(ds, Ks[jj][d], dq[d]);
@@ -121,8 +125,7 @@ __kernel __attribute__((reqd_work_group_size(BLOCK, 1, 1)))
 void attention_backward_dkdv(__global const float* qkv, __global const float* dout, __global const float* lse,
                              __global const float* rowdot, __global float* dqkv,
                              const int T, const int H, const float scale,
-                             const float rate, const uint seedLo, const uint seedHi, const uint step, const uint layer,
-                             const uint firstPass) {
+                             DROPOUT_PARAMS) {
     const int W = H * HEAD_DIM;
     const int j = get_global_id(0), lid = get_local_id(0);
     const int h = get_global_id(1), b = get_global_id(2);
@@ -155,7 +158,7 @@ void attention_backward_dkdv(__global const float* qkv, __global const float* do
             float pKept = p;
             if (rate > 0.0f) {
                 const uint element = (uint)((h * T + i0 + ii) * T + j);
-                const int keep = philox_keeps(rate, seedLo, seedHi, step, layer, firstPass + b, element);
+                const int keep = KEEPS(b, element);
                 pKept = keep ? p * keepScale : 0.0f;
                 dp = keep ? dp * keepScale : 0.0f;
             }
