@@ -1,7 +1,5 @@
-/// Float32 transcendental functions for the CPU backend, written as straight-line scalar code
-/// (arithmetic, floor, selects and bit casts only) so that loops over arrays auto-vectorise.
-
-typealias Vec = SIMD16<Float>
+// Float32 math for the CPU backend: scalar `fastExp` and `sigmoid`, straight-line code that LLVM vectorises
+// in plain loops, and eight-lane (`SIMD8`) functions and helpers for the hot loops written on explicit vectors.
 
 /// `exp(x)` with relative error below 5e-7 (about 4 ulp) for x in [-87, 88]; 0 below -87 (Cephes-style range reduction).
 @inline(__always)
@@ -83,40 +81,6 @@ func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 
 @inline(__always)
 func sigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
-
-/// Sum of `count` floats in sixteen lanes, in a fixed order.
-@inline(__always)
-func sum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
-    var accumulator = Vec()
-    var i = 0
-    while i + 16 <= count {
-        accumulator += UnsafeRawPointer(x + i).loadUnaligned(as: Vec.self)
-        i += 16
-    }
-    var total = accumulator.sum()
-    while i < count { total += x[i]; i += 1 }
-    return total
-}
-
-/// Deterministic dot product: sixteen lanes accumulated in a fixed order.
-@inline(__always)
-func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-    var accumulator = Vec()
-    var i = 0
-    while i + 16 <= count {
-        accumulator += UnsafeRawPointer(a + i).loadUnaligned(as: Vec.self) * UnsafeRawPointer(b + i).loadUnaligned(as: Vec.self)
-        i += 16
-    }
-    var total = accumulator.sum()
-    while i < count { total += a[i] * b[i]; i += 1 }
-    return total
-}
-
-/// `y[0..<count] += alpha * x[0..<count]`.
-@inline(__always)
-func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-    for i in 0..<count { y[i] = y[i].addingProduct(alpha, x[i]) }
-}
 
 // Lane loops with one select each compile to single vector instructions (vmaxps, vblendvps);
 // the generic `pointwiseMax` and nested selects do not.
