@@ -66,28 +66,34 @@ public enum Reference {
                           keep: (Int, Int, Int, Int) -> Double = { _, _, _, _ in 1 }) -> [Double] {
         let W = H * hd
         var out = [Double](repeating: 0, count: batch * T * W)
-        let scale = 1 / Double(hd).squareRoot()
         for b in 0..<batch {
             for h in 0..<H {
                 for i in 0..<T {
-                    var s = [Double](repeating: 0, count: T)
-                    for j in 0..<T {
-                        var d = 0.0
-                        for e in 0..<hd { d += qkv[(b * T + i) * 3 * W + h * hd + e] * qkv[(b * T + j) * 3 * W + W + h * hd + e] }
-                        s[j] = d * scale
-                    }
-                    let m = s.max()!
-                    let p = s.map { exp($0 - m) }
-                    let z = p.reduce(0, +)
+                    let p = attentionProbabilities(qkv, b: b, h: h, i: i, tokens: T, heads: H, headDim: hd)
                     for e in 0..<hd {
                         var o = 0.0
-                        for j in 0..<T { o += p[j] / z * keep(b, h, i, j) * qkv[(b * T + j) * 3 * W + 2 * W + h * hd + e] }
+                        for j in 0..<T { o += p[j] * keep(b, h, i, j) * qkv[(b * T + j) * 3 * W + 2 * W + h * hd + e] }
                         out[(b * T + i) * W + h * hd + e] = o
                     }
                 }
             }
         }
         return out
+    }
+
+    /// softmax(q_i . k_j / sqrt(head dim)) over j for query `i` of head `h` in batch row `b`.
+    static func attentionProbabilities(_ qkv: [Double], b: Int, h: Int, i: Int, tokens T: Int, heads H: Int, headDim hd: Int) -> [Double] {
+        let W = H * hd
+        let scale = 1 / Double(hd).squareRoot()
+        var s = [Double](repeating: 0, count: T)
+        for j in 0..<T {
+            var d = 0.0
+            for e in 0..<hd { d += qkv[(b * T + i) * 3 * W + h * hd + e] * qkv[(b * T + j) * 3 * W + W + h * hd + e] }
+            s[j] = d * scale
+        }
+        let m = s.max()!
+        let z = s.map { exp($0 - m) }.reduce(0, +)
+        return s.map { exp($0 - m) / z }
     }
 
     /// d(sum(out * dout))/d qkv by central finite differences of ``attention`` (float64, exact to ~1e-8).
@@ -117,15 +123,7 @@ extension Reference {
         for b in 0..<batch {
             for h in 0..<H {
                 for i in 0..<T {
-                    var s = [Double](repeating: 0, count: T)
-                    for j in 0..<T {
-                        var d = 0.0
-                        for e in 0..<hd { d += qkv[q(b, i, 0, h, e)] * qkv[q(b, j, 1, h, e)] }
-                        s[j] = d * scale
-                    }
-                    let m = s.max()!
-                    let z = s.map { exp($0 - m) }.reduce(0, +)
-                    let p = s.map { exp($0 - m) / z }
+                    let p = attentionProbabilities(qkv, b: b, h: h, i: i, tokens: T, heads: H, headDim: hd)
                     let dO = (0..<hd).map { dout[(b * T + i) * W + h * hd + $0] }
                     var dp = [Double](repeating: 0, count: T)
                     for j in 0..<T {
