@@ -37,8 +37,8 @@ public final class ParameterArena {
         }
         values = try backend.makeBuffer([max(offset, 1)])
         gradients = try backend.makeBuffer([max(offset, 1)])
-        backend.fill(values, with: 0, count: values.count)
-        backend.fill(gradients, with: 0, count: gradients.count)
+        try backend.fill(values, with: 0, count: values.count)
+        try backend.fill(gradients, with: 0, count: gradients.count)
         for entry in entries {
             valueViews[entry.name] = try backend.view(of: values, offset: entry.offset, count: entry.count, shape: entry.shape)
             gradientViews[entry.name] = try backend.view(of: gradients, offset: entry.offset, count: entry.count, shape: entry.shape)
@@ -59,14 +59,14 @@ public final class ParameterArena {
         return view
     }
 
-    public func set(_ name: String, _ values: [Float]) {
+    public func set(_ name: String, _ values: [Float]) throws {
         guard let entry = entry(name) else { preconditionFailure("no parameter named \(name)") }
         precondition(values.count == entry.count, "\(name): \(values.count) values for shape \(entry.shape)")
-        backend.upload(values, to: self[name])
+        try backend.upload(values, to: self[name])
     }
 
-    public func get(_ name: String) -> [Float] { backend.download(self[name]) }
-    public func getGradient(_ name: String) -> [Float] { backend.download(gradient(name)) }
+    public func get(_ name: String) throws -> [Float] { try backend.download(self[name]) }
+    public func getGradient(_ name: String) throws -> [Float] { try backend.download(gradient(name)) }
 
-    public func zeroGradients() { backend.fill(gradients, with: 0, count: gradients.count) }
+    public func zeroGradients() throws { try backend.fill(gradients, with: 0, count: gradients.count) }
 }

@@ -1,11 +1,13 @@
 import U2ADRuntime
 
 extension UGMAE {
-    /// Buffers for one batch capacity, planned once. Training workspaces keep every block's
-    /// activations for the backward pass; inference workspaces reuse one set for all blocks.
+    /// Buffers for one batch capacity: views of one arena whose size is plain arithmetic (``layout(_:batch:training:)``).
+    /// Training workspaces keep every block's activations for the backward pass; inference workspaces reuse one set
+    /// for all blocks and plan no gradients.
     public final class Workspace {
         public let capacity: Int
         public let isTraining: Bool
+        public let arena: Arena
         let images, patches, tokens, latent, latentMean, latentRstd, embedded: Buffer
         let patchIndex: Buffer
         let encoderStreams: [Buffer]
@@ -15,47 +17,88 @@ extension UGMAE {
         let encoderScratch: TransformerBlock.Scratch
         let decoderScratch: TransformerBlock.Scratch
         let normed: [Buffer], headMean: [Buffer], headRstd: [Buffer], outputs: [Buffer]
-        // Backward buffers (training only; empty placeholders otherwise).
+        // Backward buffers (training only).
         let headGradients: [Buffer]
         let dNormed, dDecoder, dEmbedded, dLatent, dEncoder, dTokens, clsRows, maskRows: Buffer?
         /// The batch of the last forward pass.
         var mask: PatchMask?
         var indexes: (encoder: Buffer, tokens: Buffer, cls: Buffer, decoder: Buffer, embedded: Buffer, maskRows: Buffer)?
 
+        /// Every buffer of a workspace for `batch` images, by name and shape (llm.c's `fill_in_activation_sizes`).
+        public static func layout(_ c: UGMAEConfiguration, batch: Int, training: Bool) -> ArenaLayout {
+            let E = c.embedDim, D = c.decoderEmbedDim, L = c.patchCount, P = c.patchPixels, rows = batch * (1 + L)
+            var layout = ArenaLayout()
+            layout.add("images", [batch * c.pixelCount])
+            layout.add("patchIndex", [batch * L * P], elementType: .int32)
+            layout.add("patches", [batch * L, P])
+            layout.add("tokens", [batch * L, E])
+            for i in 0..<(training ? c.depth + 1 : 2) { layout.add("encoderStream\(i)", [rows, E]) }
+            for i in 0..<(training ? c.decoderDepth + 1 : 2) { layout.add("decoderStream\(i)", [rows, D]) }
+            let encoderBlock = TransformerBlock(prefix: "", dim: E, heads: c.heads, mlpRatio: c.mlpRatio, layer: 0)
+            let decoderBlock = TransformerBlock(prefix: "", dim: D, heads: c.decoderHeads, mlpRatio: c.mlpRatio, layer: 0)
+            for i in 0..<(training ? c.depth : 1) {
+                TransformerBlock.Activations.plan(&layout, prefix: "encoder\(i).", block: encoderBlock, batch: batch, tokens: 1 + L, training: training)
+            }
+            for i in 0..<(training ? c.decoderDepth : 1) {
+                TransformerBlock.Activations.plan(&layout, prefix: "decoder\(i).", block: decoderBlock, batch: batch, tokens: 1 + L, training: training)
+            }
+            TransformerBlock.Scratch.plan(&layout, prefix: "encoderScratch.", dim: E, hiddenDim: E * c.mlpRatio, rows: rows, training: training)
+            TransformerBlock.Scratch.plan(&layout, prefix: "decoderScratch.", dim: D, hiddenDim: D * c.mlpRatio, rows: rows, training: training)
+            layout.add("latent", [rows, E])
+            layout.add("latentMean", [rows])
+            layout.add("latentRstd", [rows])
+            layout.add("embedded", [rows, D])
+            for h in 0..<2 {
+                layout.add("normed\(h)", [rows, D])
+                layout.add("headMean\(h)", [rows])
+                layout.add("headRstd\(h)", [rows])
+                layout.add("output\(h)", [rows, P])
+            }
+            if training {
+                for h in 0..<2 { layout.add("headGradient\(h)", [rows, P]) }
+                for name in ["dNormed", "dDecoder", "dEmbedded"] { layout.add(name, [rows, D]) }
+                for name in ["dLatent", "dEncoder"] { layout.add(name, [rows, E]) }
+                layout.add("dTokens", [batch * L, E])
+                layout.add("clsRows", [batch, E])
+                layout.add("maskRows", [batch * L, D])
+            }
+            return layout
+        }
+
+        /// Bytes of a workspace for `batch` images (the whole arena, padding included).
+        public static func bytes(_ c: UGMAEConfiguration, batch: Int, training: Bool) -> Int {
+            layout(c, batch: batch, training: training).byteCount
+        }
+
         public init(model: UGMAE, batch: Int, training: Bool) throws {
             let c = model.configuration, backend = model.backend
-            let E = c.embedDim, D = c.decoderEmbedDim, L = c.patchCount, P = c.patchPixels, T = 1 + L
-            let rows = batch * T
             capacity = batch
             isTraining = training
-            images = try backend.makeBuffer([batch * c.pixelCount])
-            patchIndex = try backend.makeIndexBuffer(Patchify.gatherIndex(batch: batch, size: c.imageSize, patch: c.patchSize))
-            patches = try backend.makeBuffer([batch * L, P])
-            tokens = try backend.makeBuffer([batch * L, E])
-            let streams = training ? c.depth + 1 : 2
-            encoderStreams = try (0..<streams).map { _ in try backend.makeBuffer([rows, E]) }
-            decoderStreams = try (0..<(training ? c.decoderDepth + 1 : 2)).map { _ in try backend.makeBuffer([rows, D]) }
-            encoderActivations = try (0..<(training ? c.depth : 1)).map { _ in
-                try TransformerBlock.Activations(backend: backend, block: model.encoderBlocks[0], batch: batch, tokens: T, training: training)
-            }
-            decoderActivations = try (0..<(training ? c.decoderDepth : 1)).map { _ in
-                try TransformerBlock.Activations(backend: backend, block: model.decoderBlocks[0], batch: batch, tokens: T, training: training)
-            }
-            encoderScratch = try TransformerBlock.Scratch(backend: backend, dim: E, hiddenDim: E * c.mlpRatio, rows: rows, training: training)
-            decoderScratch = try TransformerBlock.Scratch(backend: backend, dim: D, hiddenDim: D * c.mlpRatio, rows: rows, training: training)
-            latent = try backend.makeBuffer([rows, E])
-            latentMean = try backend.makeBuffer([rows]); latentRstd = try backend.makeBuffer([rows])
-            embedded = try backend.makeBuffer([rows, D])
-            normed = try (0..<2).map { _ in try backend.makeBuffer([rows, D]) }
-            headMean = try (0..<2).map { _ in try backend.makeBuffer([rows]) }
-            headRstd = try (0..<2).map { _ in try backend.makeBuffer([rows]) }
-            outputs = try (0..<2).map { _ in try backend.makeBuffer([rows, P]) }
+            let arena = try Arena(device: backend, layout: Workspace.layout(c, batch: batch, training: training))
+            self.arena = arena
+            images = try arena["images"]
+            patchIndex = try arena["patchIndex"]
+            try backend.upload(Patchify.gatherIndex(batch: batch, size: c.imageSize, patch: c.patchSize), to: patchIndex)
+            patches = try arena["patches"]
+            tokens = try arena["tokens"]
+            encoderStreams = try (0..<(training ? c.depth + 1 : 2)).map { try arena["encoderStream\($0)"] }
+            decoderStreams = try (0..<(training ? c.decoderDepth + 1 : 2)).map { try arena["decoderStream\($0)"] }
+            encoderActivations = try (0..<(training ? c.depth : 1)).map { try TransformerBlock.Activations(arena: arena, prefix: "encoder\($0).") }
+            decoderActivations = try (0..<(training ? c.decoderDepth : 1)).map { try TransformerBlock.Activations(arena: arena, prefix: "decoder\($0).") }
+            encoderScratch = try TransformerBlock.Scratch(arena: arena, prefix: "encoderScratch.")
+            decoderScratch = try TransformerBlock.Scratch(arena: arena, prefix: "decoderScratch.")
+            latent = try arena["latent"]
+            latentMean = try arena["latentMean"]; latentRstd = try arena["latentRstd"]
+            embedded = try arena["embedded"]
+            normed = try (0..<2).map { try arena["normed\($0)"] }
+            headMean = try (0..<2).map { try arena["headMean\($0)"] }
+            headRstd = try (0..<2).map { try arena["headRstd\($0)"] }
+            outputs = try (0..<2).map { try arena["output\($0)"] }
             if training {
-                headGradients = try (0..<2).map { _ in try backend.makeBuffer([rows, P]) }
-                dNormed = try backend.makeBuffer([rows, D]); dDecoder = try backend.makeBuffer([rows, D])
-                dEmbedded = try backend.makeBuffer([rows, D]); dLatent = try backend.makeBuffer([rows, E])
-                dEncoder = try backend.makeBuffer([rows, E]); dTokens = try backend.makeBuffer([batch * L, E])
-                clsRows = try backend.makeBuffer([batch, E]); maskRows = try backend.makeBuffer([batch * L, D])
+                headGradients = try (0..<2).map { try arena["headGradient\($0)"] }
+                dNormed = try arena["dNormed"]; dDecoder = try arena["dDecoder"]; dEmbedded = try arena["dEmbedded"]
+                dLatent = try arena["dLatent"]; dEncoder = try arena["dEncoder"]; dTokens = try arena["dTokens"]
+                clsRows = try arena["clsRows"]; maskRows = try arena["maskRows"]
             } else {
                 headGradients = []
                 dNormed = nil; dDecoder = nil; dEmbedded = nil; dLatent = nil; dEncoder = nil; dTokens = nil; clsRows = nil; maskRows = nil
@@ -78,28 +121,28 @@ extension UGMAE {
         try setMask(mask, in: w)
         guard let index = w.indexes else { return }
 
-        backend.upload(images, to: w.images)
-        backend.gather(w.images, index: w.patchIndex, into: w.patches, count: B * L * P, fill: nil, fillPeriod: 1)
-        backend.gemm(w.patches, p["patch_embed.proj.weight"], into: w.tokens, m: B * L, n: E, k: P, transposeA: false, transposeB: true,
+        try backend.upload(images, to: w.images)
+        try backend.gather(w.images, index: w.patchIndex, into: w.patches, count: B * L * P, fill: nil, fillPeriod: 1)
+        try backend.gemm(w.patches, p["patch_embed.proj.weight"], into: w.tokens, m: B * L, n: E, k: P, transposeA: false, transposeB: true,
                      bias: p["patch_embed.proj.bias"], activation: .none, residual: nil)
-        backend.addBroadcastRows(w.tokens, table: patchPositions, into: w.tokens, rows: B * L, cols: E, period: L)
-        backend.gather(w.tokens, index: index.encoder, into: w.encoderStreams[0], count: B * encoderTokens * E, fill: p["cls_token"], fillPeriod: E)
-        let encoded = runBlocks(encoderBlocks, streams: w.encoderStreams, activations: w.encoderActivations, scratch: w.encoderScratch,
+        try backend.addBroadcastRows(w.tokens, table: patchPositions, into: w.tokens, rows: B * L, cols: E, period: L)
+        try backend.gather(w.tokens, index: index.encoder, into: w.encoderStreams[0], count: B * encoderTokens * E, fill: p["cls_token"], fillPeriod: E)
+        let encoded = try runBlocks(encoderBlocks, streams: w.encoderStreams, activations: w.encoderActivations, scratch: w.encoderScratch,
                                 training: w.isTraining, batch: B, tokens: encoderTokens, dropout: dropout)
 
-        backend.layerNormForward(encoded, gamma: p["norm.weight"], beta: p["norm.bias"], into: w.latent, mean: w.latentMean, rstd: w.latentRstd,
+        try backend.layerNormForward(encoded, gamma: p["norm.weight"], beta: p["norm.bias"], into: w.latent, mean: w.latentMean, rstd: w.latentRstd,
                                  rows: B * encoderTokens, dim: E, epsilon: TransformerBlock.layerNormEpsilon)
-        backend.gemm(w.latent, p["decoder_embed.weight"], into: w.embedded, m: B * encoderTokens, n: D, k: E, transposeA: false, transposeB: true,
+        try backend.gemm(w.latent, p["decoder_embed.weight"], into: w.embedded, m: B * encoderTokens, n: D, k: E, transposeA: false, transposeB: true,
                      bias: p["decoder_embed.bias"], activation: .none, residual: nil)
-        backend.gather(w.embedded, index: index.decoder, into: w.decoderStreams[0], count: B * decoderTokens * D, fill: p["mask_token"], fillPeriod: D)
-        backend.addBroadcastRows(w.decoderStreams[0], table: decoderPositions, into: w.decoderStreams[0], rows: B * decoderTokens, cols: D, period: decoderTokens)
-        let decoded = runBlocks(decoderBlocks, streams: w.decoderStreams, activations: w.decoderActivations, scratch: w.decoderScratch,
+        try backend.gather(w.embedded, index: index.decoder, into: w.decoderStreams[0], count: B * decoderTokens * D, fill: p["mask_token"], fillPeriod: D)
+        try backend.addBroadcastRows(w.decoderStreams[0], table: decoderPositions, into: w.decoderStreams[0], rows: B * decoderTokens, cols: D, period: decoderTokens)
+        let decoded = try runBlocks(decoderBlocks, streams: w.decoderStreams, activations: w.decoderActivations, scratch: w.decoderScratch,
                                 training: w.isTraining, batch: B, tokens: decoderTokens, dropout: dropout)
 
         for (h, name) in Self.headNames.enumerated() {
-            backend.layerNormForward(decoded, gamma: p["\(name)_norm.weight"], beta: p["\(name)_norm.bias"], into: w.normed[h],
+            try backend.layerNormForward(decoded, gamma: p["\(name)_norm.weight"], beta: p["\(name)_norm.bias"], into: w.normed[h],
                                      mean: w.headMean[h], rstd: w.headRstd[h], rows: B * decoderTokens, dim: D, epsilon: TransformerBlock.layerNormEpsilon)
-            backend.gemm(w.normed[h], p["\(name)_pred.weight"], into: w.outputs[h], m: B * decoderTokens, n: P, k: D, transposeA: false, transposeB: true,
+            try backend.gemm(w.normed[h], p["\(name)_pred.weight"], into: w.outputs[h], m: B * decoderTokens, n: P, k: D, transposeA: false, transposeB: true,
                          bias: p["\(name)_pred.bias"], activation: .sigmoid, residual: nil)
         }
     }
@@ -107,13 +150,13 @@ extension UGMAE {
     /// Runs `blocks` over `streams`; returns the buffer holding the last block's output.
     private func runBlocks(_ blocks: [TransformerBlock], streams: [Buffer], activations: [TransformerBlock.Activations],
                            scratch: TransformerBlock.Scratch, training: Bool, batch: Int, tokens: Int,
-                           dropout: TransformerBlock.Dropout?) -> Buffer {
+                           dropout: TransformerBlock.Dropout?) throws -> Buffer {
         for (i, block) in blocks.enumerated() {
             if training {
-                block.forward(streams[i], into: streams[i + 1], batch: batch, tokens: tokens, parameters: parameters,
+                try block.forward(streams[i], into: streams[i + 1], batch: batch, tokens: tokens, parameters: parameters,
                               saving: activations[i], scratch: scratch, dropout: dropout)
             } else {
-                block.infer(streams[i % 2], into: streams[(i + 1) % 2], batch: batch, tokens: tokens, parameters: parameters,
+                try block.infer(streams[i % 2], into: streams[(i + 1) % 2], batch: batch, tokens: tokens, parameters: parameters,
                             workspace: activations[0], scratch: scratch, dropout: dropout)
             }
         }
@@ -133,7 +176,7 @@ extension UGMAE {
     }
 
     /// The two heads' outputs of the last forward pass, patchified `[B, L, P*P]` (cls rows dropped).
-    public func headOutputs(_ w: Workspace) -> (intensity: [Float], edge: [Float]) {
+    public func headOutputs(_ w: Workspace) throws -> (intensity: [Float], edge: [Float]) {
         guard let mask = w.mask else { return ([], []) }
         let L = configuration.patchCount, P = configuration.patchPixels
         func strip(_ values: [Float]) -> [Float] {
@@ -142,14 +185,14 @@ extension UGMAE {
             for b in 0..<mask.batch { out.append(contentsOf: values[((b * (1 + L) + 1) * P)..<((b + 1) * (1 + L) * P)]) }
             return out
         }
-        return (strip(backend.download(w.outputs[0])), strip(backend.download(w.outputs[1])))
+        return (strip(try backend.download(w.outputs[0])), strip(try backend.download(w.outputs[1])))
     }
 
     // MARK: Backward
 
     /// Back-propagates dLoss/d(head outputs) (patchified `[B, L, P*P]`, as from ``ReconstructionLoss``)
     /// through the last forward pass, writing every parameter gradient into the arena.
-    public func backward(_ w: Workspace, intensityGradient: [Float], edgeGradient: [Float], dropout: TransformerBlock.Dropout? = nil) {
+    public func backward(_ w: Workspace, intensityGradient: [Float], edgeGradient: [Float], dropout: TransformerBlock.Dropout? = nil) throws {
         guard w.isTraining, let mask = w.mask, let index = w.indexes,
               let dNormed = w.dNormed, let dDecoder = w.dDecoder, let dEmbedded = w.dEmbedded, let dLatent = w.dLatent,
               let dEncoder = w.dEncoder, let dTokens = w.dTokens, let clsRows = w.clsRows, let maskRows = w.maskRows else {
@@ -167,47 +210,47 @@ extension UGMAE {
             for b in 0..<B {
                 padded.replaceSubrange(((b * decoderTokens + 1) * P)..<((b + 1) * decoderTokens * P), with: gradient[(b * L * P)..<((b + 1) * L * P)])
             }
-            backend.upload(padded, to: w.headGradients[h])
-            backend.activationBackward(.sigmoid, pre: w.outputs[h], gradOutput: w.headGradients[h], into: w.headGradients[h], count: padded.count)
-            linearBackward(w.headGradients[h], input: w.normed[h], weight: "\(name)_pred", inFeatures: D, outFeatures: P,
+            try backend.upload(padded, to: w.headGradients[h])
+            try backend.activationBackward(.sigmoid, pre: w.outputs[h], gradOutput: w.headGradients[h], into: w.headGradients[h], count: padded.count)
+            try linearBackward(w.headGradients[h], input: w.normed[h], weight: "\(name)_pred", inFeatures: D, outFeatures: P,
                            rows: B * decoderTokens, gradInput: dNormed, parameters: p)
-            backend.layerNormBackward(dNormed, x: decoded, gamma: p["\(name)_norm.weight"], mean: w.headMean[h], rstd: w.headRstd[h],
+            try backend.layerNormBackward(dNormed, x: decoded, gamma: p["\(name)_norm.weight"], mean: w.headMean[h], rstd: w.headRstd[h],
                                       dx: dDecoder, dgamma: p.gradient("\(name)_norm.weight"), dbeta: p.gradient("\(name)_norm.bias"),
                                       rows: B * decoderTokens, dim: D, accumulate: h == 1)
         }
         for i in stride(from: c.decoderDepth - 1, through: 0, by: -1) {
-            decoderBlocks[i].backward(dDecoder, input: w.decoderStreams[i], into: dDecoder, batch: B, tokens: decoderTokens,
+            try decoderBlocks[i].backward(dDecoder, input: w.decoderStreams[i], into: dDecoder, batch: B, tokens: decoderTokens,
                                       parameters: p, saved: w.decoderActivations[i], scratch: w.decoderScratch, dropout: dropout)
         }
 
         // Mask token and the unshuffle back to the encoder's rows.
         if mask.maskedCount > 0 {
-            backend.gather(dDecoder, index: index.maskRows, into: maskRows, count: B * mask.maskedCount * D, fill: nil, fillPeriod: 1)
-            backend.reduce(maskRows, into: p.gradient("mask_token"), outer: 1, length: B * mask.maskedCount, inner: D, operation: .sum)
+            try backend.gather(dDecoder, index: index.maskRows, into: maskRows, count: B * mask.maskedCount * D, fill: nil, fillPeriod: 1)
+            try backend.reduce(maskRows, into: p.gradient("mask_token"), outer: 1, length: B * mask.maskedCount, inner: D, operation: .sum)
         } else {
-            backend.fill(p.gradient("mask_token"), with: 0, count: D)
+            try backend.fill(p.gradient("mask_token"), with: 0, count: D)
         }
-        backend.gather(dDecoder, index: index.embedded, into: dEmbedded, count: B * encoderTokens * D, fill: nil, fillPeriod: 1)
-        linearBackward(dEmbedded, input: w.latent, weight: "decoder_embed", inFeatures: E, outFeatures: D, rows: B * encoderTokens,
+        try backend.gather(dDecoder, index: index.embedded, into: dEmbedded, count: B * encoderTokens * D, fill: nil, fillPeriod: 1)
+        try linearBackward(dEmbedded, input: w.latent, weight: "decoder_embed", inFeatures: E, outFeatures: D, rows: B * encoderTokens,
                        gradInput: dLatent, parameters: p)
-        backend.layerNormBackward(dLatent, x: encoded, gamma: p["norm.weight"], mean: w.latentMean, rstd: w.latentRstd, dx: dEncoder,
+        try backend.layerNormBackward(dLatent, x: encoded, gamma: p["norm.weight"], mean: w.latentMean, rstd: w.latentRstd, dx: dEncoder,
                                   dgamma: p.gradient("norm.weight"), dbeta: p.gradient("norm.bias"), rows: B * encoderTokens, dim: E, accumulate: false)
         for i in stride(from: c.depth - 1, through: 0, by: -1) {
-            encoderBlocks[i].backward(dEncoder, input: w.encoderStreams[i], into: dEncoder, batch: B, tokens: encoderTokens,
+            try encoderBlocks[i].backward(dEncoder, input: w.encoderStreams[i], into: dEncoder, batch: B, tokens: encoderTokens,
                                       parameters: p, saved: w.encoderActivations[i], scratch: w.encoderScratch, dropout: dropout)
         }
 
         // cls token and patch embedding.
-        backend.gather(dEncoder, index: index.cls, into: clsRows, count: B * E, fill: nil, fillPeriod: 1)
-        backend.reduce(clsRows, into: p.gradient("cls_token"), outer: 1, length: B, inner: E, operation: .sum)
-        backend.gather(dEncoder, index: index.tokens, into: dTokens, count: B * L * E, fill: nil, fillPeriod: 1)
-        linearBackward(dTokens, input: w.patches, weight: "patch_embed.proj", inFeatures: P, outFeatures: E, rows: B * L,
+        try backend.gather(dEncoder, index: index.cls, into: clsRows, count: B * E, fill: nil, fillPeriod: 1)
+        try backend.reduce(clsRows, into: p.gradient("cls_token"), outer: 1, length: B, inner: E, operation: .sum)
+        try backend.gather(dEncoder, index: index.tokens, into: dTokens, count: B * L * E, fill: nil, fillPeriod: 1)
+        try linearBackward(dTokens, input: w.patches, weight: "patch_embed.proj", inFeatures: P, outFeatures: E, rows: B * L,
                        gradInput: nil, parameters: p)
     }
 
     /// One Adam step over every trainable parameter.
-    public func applyAdam(_ step: AdamStep, moments: (first: Buffer, second: Buffer)) {
-        backend.adam(parameters: parameters.values, gradients: parameters.gradients, firstMoment: moments.first,
+    public func applyAdam(_ step: AdamStep, moments: (first: Buffer, second: Buffer)) throws {
+        try backend.adam(parameters: parameters.values, gradients: parameters.gradients, firstMoment: moments.first,
                      secondMoment: moments.second, count: parameters.capacity, step: step)
     }
 }

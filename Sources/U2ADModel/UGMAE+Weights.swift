@@ -1,5 +1,6 @@
 import Foundation
 import U2ADData
+import U2ADRandom
 import U2ADRuntime
 
 extension UGMAE {
@@ -30,16 +31,16 @@ extension UGMAE {
             guard values.allSatisfy({ $0.isFinite }) else { throw ModelError.notFinite(file: name, tensor: tensor) }
             return values
         }
-        for (tensor, shape) in UGMAE.trainableShapes(configuration) { parameters.set(tensor, try read(tensor, shape)) }
+        for (tensor, shape) in UGMAE.trainableShapes(configuration) { try parameters.set(tensor, try read(tensor, shape)) }
         let fixed = fixedShapes
         let encoderTable = file.shape(fixed[0].0) != nil ? try read(fixed[0].0, fixed[0].1) : positionalEmbedding
         let decoderTable = file.shape(fixed[1].0) != nil ? try read(fixed[1].0, fixed[1].1) : decoderPositionalEmbedding
-        setPositionalEmbeddings(encoder: encoderTable, decoder: decoderTable)
+        try setPositionalEmbeddings(encoder: encoderTable, decoder: decoderTable)
     }
 
     /// Every tensor in the reference's names, as a PyTorch `load_state_dict(strict=False)` expects.
-    public func stateDict() -> [(name: String, shape: [Int], values: [Float])] {
-        var tensors = UGMAE.trainableShapes(configuration).map { (name: $0.0, shape: $0.1, values: parameters.get($0.0)) }
+    public func stateDict() throws -> [(name: String, shape: [Int], values: [Float])] {
+        var tensors = try UGMAE.trainableShapes(configuration).map { (name: $0.0, shape: $0.1, values: try parameters.get($0.0)) }
         tensors.append((name: "pos_embed", shape: fixedShapes[0].1, values: positionalEmbedding))
         tensors.append((name: "decoder_pos_embed", shape: fixedShapes[1].1, values: decoderPositionalEmbedding))
         return tensors
@@ -51,13 +52,13 @@ extension UGMAE {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         if let json = try? encoder.encode(configuration), let text = String(data: json, encoding: .utf8) { meta[UGMAE.configurationMetadataKey] = text }
-        try SafeTensorsFile.write(stateDict(), metadata: meta, to: url)
+        try SafeTensorsFile.write(try stateDict(), metadata: meta, to: url)
     }
 
     /// The reference's initialisation: xavier-uniform Linear and patch-embedding weights, zero biases,
-    /// LayerNorm weight 1 and bias 0, cls and mask tokens from N(0, 0.02), all drawn from `seed`.
-    public func initializeRandomly(seed: UInt64) {
-        var random = SplitMix64(seed: seed)
+    /// LayerNorm weight 1 and bias 0, cls and mask tokens from N(0, 0.02), all drawn from `key`.
+    public func initializeRandomly(key: RandomKey) throws {
+        var random = key.stream()
         for (name, shape) in UGMAE.trainableShapes(configuration) {
             let count = shape.reduce(1, *)
             let values: [Float]
@@ -72,7 +73,7 @@ extension UGMAE {
                 let bound = (6.0 / Double(fanIn + fanOut)).squareRoot()
                 values = (0..<count).map { _ in Float((2 * random.uniform() - 1) * bound) }
             }
-            parameters.set(name, values)
+            try parameters.set(name, values)
         }
     }
 }

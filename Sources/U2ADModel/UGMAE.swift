@@ -35,11 +35,11 @@ public final class UGMAE {
     }
 
     /// Replaces the fixed positional tables (as loaded from a checkpoint).
-    func setPositionalEmbeddings(encoder: [Float], decoder: [Float]) {
+    func setPositionalEmbeddings(encoder: [Float], decoder: [Float]) throws {
         positionalEmbedding = encoder
         decoderPositionalEmbedding = decoder
-        backend.upload(Array(encoder[configuration.embedDim...]), to: patchPositions)
-        backend.upload(decoder, to: decoderPositions)
+        try backend.upload(Array(encoder[configuration.embedDim...]), to: patchPositions)
+        try backend.upload(decoder, to: decoderPositions)
     }
 
     /// Trainable tensors in the reference's `state_dict` names and shapes (the arena's layout).

@@ -24,9 +24,12 @@ public enum BackendRequest: Equatable, Sendable {
     }
 
     /// The `--backend` option if given, else `U2AD_BACKEND`, else `auto`.
-    public static func resolve(option: String?) throws -> BackendRequest {
-        if let option { return try BackendRequest(parsing: option) }
-        if let environment = ProcessInfo.processInfo.environment["U2AD_BACKEND"] { return try BackendRequest(parsing: environment) }
+    public static func resolve(option: String?, settings: RuntimeSettings = .current) throws -> BackendRequest {
+        if let option {
+            guard !option.trimmingCharacters(in: .whitespaces).isEmpty else { throw RuntimeError.badBackendOption(option) }
+            return try BackendRequest(parsing: option)
+        }
+        if let environment = settings.backend { return try BackendRequest(parsing: environment) }
         return .auto
     }
 }
@@ -81,5 +84,5 @@ public enum BLASInfo {
     public static var coreName: String { String(cString: openblas_get_corename()) }
     public static var threads: Int { Int(openblas_get_num_threads()) }
     /// `OPENBLAS_CORETYPE` from the environment, which pins the kernel set (and can halve GEMM speed).
-    public static var coreTypeOverride: String? { ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] }
+    public static var coreTypeOverride: String? { RuntimeSettings.current.openBLASCoreType }
 }

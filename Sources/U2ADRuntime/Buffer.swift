@@ -33,11 +33,11 @@ public final class Buffer {
     private var parent: Buffer?
 
     /// A view: aliases part of `parent`'s memory and never returns to the pool.
-    init(viewOf parent: Buffer, storage: BufferStorage, count: Int, shape: [Int]) {
+    init(viewOf parent: Buffer, storage: BufferStorage, count: Int, shape: [Int], elementType: ElementType) {
         self.storage = storage
         self.count = count
         self.shape = shape
-        self.elementType = parent.elementType
+        self.elementType = elementType
         self.parent = parent
         self.pool = nil
     }

@@ -1,25 +1,25 @@
 import Foundation
 
-/// OpenCL C sources from `Kernels/`: embedded in the binary, or read from `U2AD_KERNEL_DIR` when it is set.
-public enum KernelSources {
-    /// The folder that overrides the embedded sources, if any.
-    public static var overrideDirectory: String? {
-        ProcessInfo.processInfo.environment["U2AD_KERNEL_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-    }
+/// The OpenCL C sources of the ops (`Ops/<Op>/<op>.cl` and `Ops/common.h`): the copy the build embeds in the binary
+/// (the `EmbedKernels` plugin), or the files under a folder given by `U2AD_KERNEL_DIR`.
+struct KernelSources {
+    /// Searched recursively by file name instead of the embedded copy.
+    let overrideFolder: String?
 
-    /// The text of `Kernels/<file>`.
-    public static func source(_ file: String) throws -> String {
-        if let directory = overrideDirectory {
-            let path = (directory as NSString).appendingPathComponent(file)
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw RuntimeError.missingKernelSource(path)
+    /// The text of the kernel file `name` (e.g. `gemm.cl`).
+    func text(of name: String) throws -> String {
+        if let overrideFolder {
+            let root = URL(fileURLWithPath: overrideFolder)
+            let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+            while let url = enumerator?.nextObject() as? URL {
+                if url.lastPathComponent == name, let text = try? String(contentsOf: url, encoding: .utf8) { return text }
             }
-            return text
+            throw RuntimeError.missingKernelSource("\(name) under \(overrideFolder)")
         }
-        guard let text = embeddedKernelSources[file] else { throw RuntimeError.missingKernelSource(file) }
+        guard let text = embeddedKernelSources[name] else { throw RuntimeError.missingKernelSource(name) }
         return text
     }
 
     /// Names of the embedded files.
-    public static var embeddedFiles: [String] { embeddedKernelSources.keys.sorted() }
+    static var embeddedFiles: [String] { embeddedKernelSources.keys.sorted() }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
-/// Per-kernel timing table, enabled by `U2AD_PROFILE=1` and printed at exit.
+/// Per-kernel timing table, enabled by ``RuntimeSettings/profile`` (`U2AD_PROFILE=1`) and printed at exit.
 public final class Profiler: @unchecked Sendable {
     public static let shared = Profiler()
-    public let isEnabled = ProcessInfo.processInfo.environment["U2AD_PROFILE"] == "1"
+    public let isEnabled = RuntimeSettings.current.profile
 
     struct Entry { var calls = 0; var nanoseconds: UInt64 = 0; var flops: Double = 0; var bytes: Double = 0 }
     private var entries: [String: Entry] = [:]

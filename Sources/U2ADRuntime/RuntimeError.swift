@@ -1,6 +1,7 @@
 /// Errors raised by the compute runtime. Each renders as one line that names what failed.
 public enum RuntimeError: Error, CustomStringConvertible {
     case badBackendOption(String)
+    case badSetting(String, String, String)
     case noOpenCLDevice(String)
     case openCL(call: String, code: Int32)
     case outOfDeviceMemory(requested: Int, device: String, limit: Int)
@@ -13,6 +14,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
         switch self {
         case .badBackendOption(let value):
             return "--backend / U2AD_BACKEND: '\(value)' is not one of auto, cpu, opencl, opencl:P:D"
+        case .badSetting(let name, let value, let expected):
+            return "\(name)='\(value)': expected \(expected)"
         case .noOpenCLDevice(let why):
             return "OpenCL backend unavailable: \(why)"
         case .openCL(let call, let code):
@@ -23,7 +26,7 @@ public enum RuntimeError: Error, CustomStringConvertible {
             return "allocation of \(formatBytes(requested)) refused on \(device): above CL_DEVICE_MAX_MEM_ALLOC_SIZE (\(formatBytes(maxAllocation)))"
         case .programBuild(let file, let options, let log):
             let oneLine = log.split(separator: "\n").prefix(12).joined(separator: " | ")
-            return "OpenCL build of Kernels/\(file) failed with options '\(options)': \(oneLine)"
+            return "OpenCL build of \(file) failed with options '\(options)': \(oneLine)"
         case .missingKernelSource(let name):
             return "kernel source '\(name)' not found (embedded sources or U2AD_KERNEL_DIR)"
         case .shapeMismatch(let what):

@@ -8,7 +8,7 @@ struct Adapt: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Adapt a pretrained UGMAE to a target set with uncertainty-guided masking.",
         discussion: """
-        Before the first epoch and every --regenerate-every epochs, MC inference (K passes, ratio --mc-ratio, ROI = \
+        Before the first epoch and every --regenerate-every epochs, MC inference (every ROI patch hidden --k times, ratio --mc-ratio, ROI = \
         --uncertainty-labels) recomputes the variance (epistemic) and error (aleatoric) maps of the whole training set. \
         Epochs before --au-from mask by variance (EU); later epochs also keep patches with filtered error visible (EU+AU). \
         Outputs, Ctrl-C and --resume as `u2ad pretrain`.
@@ -21,8 +21,8 @@ struct Adapt: ParsableCommand {
     var regenerateEvery: Int?
     @Option(name: .customLong("au-from"), help: "First epoch of EU+AU masking (default 150).")
     var aleatoricFrom: Int?
-    @Option(name: .customLong("mc-passes"), help: "MC inference: samples per ROI patch, K (default 10).")
-    var passes: Int?
+    @Option(help: "MC inference: samples per ROI patch, K (default 10).")
+    var k: Int?
     @Option(name: .customLong("mc-ratio"), help: "MC inference masking ratio (default 0.75).")
     var ratio: Double?
     @Option(name: .customLong("mc-schedule"), help: "MC inference masks: coverage (the reference's, default) or balanced (fewer passes).")
@@ -40,7 +40,7 @@ struct Adapt: ParsableCommand {
     var modeOptions: [String] {
         let given: [(Bool, String)] = [
             (initialWeights != nil, "--init"), (regenerateEvery != nil, "--regenerate-every"), (aleatoricFrom != nil, "--au-from"),
-            (passes != nil, "--mc-passes"), (ratio != nil, "--mc-ratio"), (schedule != nil, "--mc-schedule"),
+            (k != nil, "--k"), (ratio != nil, "--mc-ratio"), (schedule != nil, "--mc-schedule"),
             (uncertaintyLabels != nil, "--uncertainty-labels"), (errorLabels != nil, "--error-labels"), (tau != nil, "--tau"),
             (direction != nil, "--variance-direction"),
         ]
@@ -54,15 +54,15 @@ struct Adapt: ParsableCommand {
                 options.initialWeights = URL(fileURLWithPath: initialWeights).standardizedFileURL.path
                 if let regenerateEvery { options.adaptation.regenerateEvery = regenerateEvery }
                 if let aleatoricFrom { options.adaptation.aleatoricFrom = aleatoricFrom }
-                if let passes { options.adaptation.passes = passes }
-                if let ratio { options.adaptation.ratio = ratio }
+                if let k { options.adaptation.maps.samplesPerPatch = k }
+                if let ratio { options.adaptation.maps.ratio = ratio }
                 if let schedule {
                     guard let kind = PassScheduleKind(rawValue: schedule.lowercased()) else {
                         throw PipelineError.badOption("--mc-schedule", "unknown schedule '\(schedule)'; use coverage or balanced")
                     }
-                    options.adaptation.schedule = kind
+                    options.adaptation.maps.schedule = kind
                 }
-                if let uncertaintyLabels { options.adaptation.uncertaintyLabels = try parseLabels(uncertaintyLabels, option: "--uncertainty-labels") }
+                if let uncertaintyLabels { options.adaptation.maps.roiLabels = try parseLabels(uncertaintyLabels, option: "--uncertainty-labels") }
                 if let errorLabels { options.adaptation.errorFiltering.labels = try parseLabels(errorLabels, option: "--error-labels") }
                 if let tau { options.masking.tau = tau }
                 if let direction {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import U2ADData
 import U2ADPipeline
+import U2ADRandom
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,15 +33,16 @@ struct Demo: ParsableCommand {
         let started = Date()
         let root = URL(fileURLWithPath: out)
         let data = root.appendingPathComponent("data")
+        let cohortKey = RandomKey(seed: seed).split(.phantomCohort)
         do {
             step("1/5 generating the phantom cohort in \(data.path)")
-            try writeCohort(Phantom.cohort(healthy: setting.healthy, lesioned: 0, seed: seed), to: data.appendingPathComponent("healthy"))
-            try writeCohort(Phantom.cohort(healthy: setting.normals, lesioned: 0, seed: seed &+ 1000), to: data.appendingPathComponent("normal"))
+            try writeCohort(Phantom.cohort(healthy: setting.healthy, lesioned: 0, key: cohortKey.fold(in: 0)), to: data.appendingPathComponent("healthy"))
+            try writeCohort(Phantom.cohort(healthy: setting.normals, lesioned: 0, key: cohortKey.fold(in: 1)), to: data.appendingPathComponent("normal"))
             // Lesions larger and brighter than the generator's defaults, so that a model trained for minutes finds them.
             var lesions = PhantomLesionRanges()
             lesions.area = 40...120
             lesions.contrast = 0.6...1.0
-            try writeCohort(Phantom.cohort(healthy: setting.clinicalHealthy, lesioned: setting.lesioned, seed: seed &+ 2000, lesionRanges: lesions),
+            try writeCohort(Phantom.cohort(healthy: setting.clinicalHealthy, lesioned: setting.lesioned, key: cohortKey.fold(in: 2), lesionRanges: lesions),
                             to: data.appendingPathComponent("clinical"))
 
             let backend = backendOptions.backend.map { ["--backend", $0] } ?? []
@@ -59,7 +61,7 @@ struct Demo: ParsableCommand {
             let adapt = try Adapt.parse(["--data", data.appendingPathComponent("clinical").path, "--out", adapted.path,
                                          "--init", pretrained.appendingPathComponent("weights.safetensors").path,
                                          "--epochs", "\(setting.adaptEpochs)", "--regenerate-every", "\(setting.regenerateEvery)",
-                                         "--au-from", "\(half)", "--mc-passes", "\(setting.k)"] + model + backend)
+                                         "--au-from", "\(half)", "--k", "\(setting.k)"] + model + backend)
             adapt.run()
 
             let weights = adapted.appendingPathComponent("weights.safetensors").path

@@ -83,10 +83,10 @@ struct InferenceArguments: ParsableArguments {
         }
         options.roiLabels = labels.compactMap { $0 }
         options.erodeROI = !noErode
-        options.k = k
+        options.samplesPerPatch = k
         options.ratio = ratio
         options.schedule = kind
-        options.passes = passes
+        options.fixedPassCount = passes
         options.seed = seed
         options.mcDropout = mcDropout
         options.maxBatch = maxBatch

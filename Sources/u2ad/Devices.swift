@@ -9,6 +9,7 @@ struct Devices: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
 
     func run() throws {
+        do { try RuntimeSettings.check() } catch { failAndExit(error) }
         let devices = OpenCLDevice.all()
         print("OpenCL devices:")
         if devices.isEmpty {
@@ -24,6 +25,10 @@ struct Devices: ParsableCommand {
             for row in rows {
                 print("  " + row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
             }
+        }
+        for d in devices {
+            print("tuning table entry for \(d.selector) (\(d.type.rawValue) defaults):")
+            for op in allOps { print("  \(op.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(op.tuning(for: d, settings: .current))") }
         }
         let (device, reason) = BackendSelector.autoPick(from: devices)
         if let device {

@@ -39,7 +39,7 @@ struct Reconstruct: ParsableCommand {
             let mask = try PatchMask(hidden: [maskValues.map { $0 != 0 }])
             let workspace = try UGMAE.Workspace(model: network, batch: 1, training: false)
             try network.forward(workspace, images: slice.image, mask: mask)
-            let (intensity, edge) = network.headOutputs(workspace)
+            let (intensity, edge) = try network.headOutputs(workspace)
             let c = network.configuration
             let out = Patchify.unpatchify(intensity, size: c.imageSize, patch: c.patchSize) + Patchify.unpatchify(edge, size: c.imageSize, patch: c.patchSize)
             try NPY.write(out, shape: [2, c.imageSize, c.imageSize], to: URL(fileURLWithPath: output))

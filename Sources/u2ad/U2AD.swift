@@ -17,6 +17,7 @@ struct BackendOptions: ParsableArguments {
 
     /// Creates the backend and prints the choice on one line.
     func makeBackend() throws -> Backend {
+        try RuntimeSettings.check()
         let choice = try BackendSelector.make(try BackendRequest.resolve(option: backend))
         FileHandle.standardError.write((choice.summary + "\n").data(using: .utf8)!)
         // Compile (or load from the cache) the kernels now, so that a build failure is an error before any work.

@@ -1,6 +1,7 @@
 import Foundation
 import U2ADData
 import XCTest
+import U2ADRandom
 
 /// Hundreds of seeded mutations of small valid files: every read must succeed or throw a DataError,
 /// never crash, hang or allocate what a lying header asks for.
@@ -8,8 +9,8 @@ final class NIfTIFuzzTests: XCTestCase {
     private let headerFields = [0, 40, 42, 44, 46, 48, 70, 72, 76, 80, 108, 112, 116, 252, 254, 256, 280, 344]
 
     func testMutatedPlainFiles() throws {
-        let original = [UInt8](try Data(contentsOf: TestPaths.fixture("nifti/small.nii")))
-        var generator = SeededGenerator(seed: 20240601)
+        let original = [UInt8](try Data(contentsOf: fixtureURL("data/nifti/small.nii")))
+        var generator = RandomKey(seed: 20240601).stream()
         var outcomes = [0, 0]
         for _ in 0..<400 {
             var bytes = original
@@ -40,8 +41,8 @@ final class NIfTIFuzzTests: XCTestCase {
     }
 
     func testMutatedCompressedFiles() throws {
-        let original = [UInt8](try Data(contentsOf: TestPaths.fixture("nifti/small.nii.gz")))
-        var generator = SeededGenerator(seed: 77)
+        let original = [UInt8](try Data(contentsOf: fixtureURL("data/nifti/small.nii.gz")))
+        var generator = RandomKey(seed: 77).stream()
         var outcomes = [0, 0]
         for _ in 0..<400 {
             var bytes = original

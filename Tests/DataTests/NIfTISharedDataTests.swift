@@ -6,11 +6,11 @@ import XCTest
 /// (Tests/Fixtures/data/sct_reference.json, made by tools/fixtures-data/make_sct_reference.py).
 final class NIfTISharedDataTests: XCTestCase {
     func testVolumesMatchNibabel() throws {
-        let reference = try loadJSON(TestPaths.fixture("sct_reference.json"))
+        let reference = try loadJSON(fixtureURL("data/sct_reference.json"))
         XCTAssertEqual(reference.count, 11)
         for (relative, entry) in reference.sorted(by: { $0.key < $1.key }) {
             let expected = try XCTUnwrap(entry as? [String: Any])
-            let volume = try NIfTIVolume.read(try TestPaths.sharedData("sct/" + relative))
+            let volume = try NIfTIVolume.read(try sharedData("sct/" + relative))
             XCTAssertEqual(volume.shape, expected["shape"] as? [Int], relative)
             assertClose(volume.spacing, try XCTUnwrap(expected["zooms"] as? [Double]), tolerance: 1e-6, relative)
             let affine = try XCTUnwrap(expected["affine"] as? [[Double]])
@@ -49,9 +49,9 @@ final class NIfTISharedDataTests: XCTestCase {
     }
 
     func testLesionMaskAndRoundTripOfRealVolume() throws {
-        let lesion = try NIfTIVolume.read(try TestPaths.sharedData("sct/t2/t2_fake_lesion_lesion_seg.nii.gz"))
+        let lesion = try NIfTIVolume.read(try sharedData("sct/t2/t2_fake_lesion_lesion_seg.nii.gz"))
         XCTAssertEqual(lesion.data.filter { $0 > 0 }.count, 163)
-        let url = try makeTemporaryFolder(self).appendingPathComponent("lesion.nii.gz")
+        let url = try temporaryFolder(self, "data").appendingPathComponent("lesion.nii.gz")
         try lesion.write(to: url, as: .uint8)
         let back = try NIfTIVolume.read(url)
         XCTAssertEqual(back.data, lesion.data)

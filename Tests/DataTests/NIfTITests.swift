@@ -4,7 +4,7 @@ import XCTest
 
 final class NIfTITests: XCTestCase {
     private func expectations() throws -> [String: Any] {
-        try loadJSON(TestPaths.fixture("nifti/expected.json"))
+        try loadJSON(fixtureURL("data/nifti/expected.json"))
     }
 
     /// Every small fixture against nibabel: shape, zooms, affine, axis codes and every voxel.
@@ -13,7 +13,7 @@ final class NIfTITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(all.count, 20)
         for (name, entry) in all {
             let expected = try XCTUnwrap(entry as? [String: Any])
-            let volume = try NIfTIVolume.read(TestPaths.fixture("nifti/" + name))
+            let volume = try NIfTIVolume.read(fixtureURL("data/" + "nifti/" + name))
             XCTAssertEqual(volume.shape, expected["shape"] as? [Int], name)
             assertClose(volume.spacing, try XCTUnwrap(expected["zooms"] as? [Double]), tolerance: 1e-6, name)
             let affine = try XCTUnwrap(expected["affine"] as? [[Double]])
@@ -33,17 +33,17 @@ final class NIfTITests: XCTestCase {
             ("dtype_int16_be.nii", .int16), ("nifti2.nii.gz", .float64),
         ]
         for (name, type) in cases {
-            XCTAssertEqual(try NIfTIVolume.read(TestPaths.fixture("nifti/" + name)).sourceDataType, type, name)
+            XCTAssertEqual(try NIfTIVolume.read(fixtureURL("data/" + "nifti/" + name)).sourceDataType, type, name)
         }
-        let scaled = try NIfTIVolume.read(TestPaths.fixture("nifti/scaled.nii"))
+        let scaled = try NIfTIVolume.read(fixtureURL("data/nifti/scaled.nii"))
         XCTAssertEqual(scaled[x: 0, y: 0, z: 0], -27.5)
         XCTAssertEqual(scaled[x: 2, y: 3, z: 4], Float((2 + 9 + 48 - 7) * 2.5 - 10))
     }
 
     func testWriteReadRoundTripKeepsGeometry() throws {
-        let folder = try makeTemporaryFolder(self)
+        let folder = try temporaryFolder(self, "data")
         for source in ["orient_PSR.nii.gz", "qform_only.nii", "sform_only.nii", "no_transform.nii", "nifti2.nii.gz"] {
-            let volume = try NIfTIVolume.read(TestPaths.fixture("nifti/" + source))
+            let volume = try NIfTIVolume.read(fixtureURL("data/" + "nifti/" + source))
             for output in ["out.nii", "out.nii.gz"] {
                 let url = folder.appendingPathComponent(output)
                 try volume.write(to: url)
@@ -63,7 +63,7 @@ final class NIfTITests: XCTestCase {
 
     func testUInt8OutputRoundsAndClamps() throws {
         let volume = try NIfTIVolume(shape: [2, 2, 2], data: [0, 0.4, 0.6, 1, 254.6, 300, -5, .nan], affine: identity)
-        let url = try makeTemporaryFolder(self).appendingPathComponent("mask.nii.gz")
+        let url = try temporaryFolder(self, "data").appendingPathComponent("mask.nii.gz")
         try volume.write(to: url, as: .uint8)
         let back = try NIfTIVolume.read(url)
         XCTAssertEqual(back.sourceDataType, .uint8)
@@ -93,8 +93,8 @@ final class NIfTITests: XCTestCase {
     }
 
     func testCorruptFilesGiveOneLineErrors() throws {
-        let plain = [UInt8](try Data(contentsOf: TestPaths.fixture("nifti/small.nii")))
-        let gz = [UInt8](try Data(contentsOf: TestPaths.fixture("nifti/small.nii.gz")))
+        let plain = [UInt8](try Data(contentsOf: fixtureURL("data/nifti/small.nii")))
+        let gz = [UInt8](try Data(contentsOf: fixtureURL("data/nifti/small.nii.gz")))
         func patched(_ offset: Int, _ values: [UInt8], _ more: (Int, [UInt8])...) -> Data {
             var bytes = plain
             for (at, patch) in [(offset, values)] + more { bytes.replaceSubrange(at..<(at + patch.count), with: patch) }
@@ -127,17 +127,17 @@ final class NIfTITests: XCTestCase {
         for (index, (data, fragments)) in cases.enumerated() {
             assertDataError(try NIfTIVolume.read(from: data, name: "case\(index).nii"), contains: ["case\(index).nii: "] + fragments)
         }
-        assertDataError(try NIfTIVolume.read(TestPaths.fixture("nifti/missing.nii.gz")), contains: ["missing.nii.gz", "no such file"])
+        assertDataError(try NIfTIVolume.read(fixtureURL("data/nifti/missing.nii.gz")), contains: ["missing.nii.gz", "no such file"])
     }
 
     func testGzipDeclaringHugeDataFailsWithoutAllocating() {
-        assertDataError(try NIfTIVolume.read(TestPaths.fixture("nifti/lying_dims.nii.gz")),
+        assertDataError(try NIfTIVolume.read(fixtureURL("data/nifti/lying_dims.nii.gz")),
                         contains: ["lying_dims.nii.gz", "216000000000000 bytes", "gzip file can hold"])
     }
 
     func testConcatenatedGzipMembers() throws {
-        let split = try NIfTIVolume.read(TestPaths.fixture("nifti/two_members.nii.gz"))
-        XCTAssertEqual(split.data, try NIfTIVolume.read(TestPaths.fixture("nifti/small.nii")).data)
+        let split = try NIfTIVolume.read(fixtureURL("data/nifti/two_members.nii.gz"))
+        XCTAssertEqual(split.data, try NIfTIVolume.read(fixtureURL("data/nifti/small.nii")).data)
     }
 
     private let identity: [[Double]] = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]

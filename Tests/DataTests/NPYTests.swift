@@ -1,6 +1,7 @@
 import Foundation
 import U2ADData
 import XCTest
+import U2ADRandom
 
 final class NPYTests: XCTestCase {
     /// The pattern written by tools/fixtures-data/make_npy_fixtures.py, in C order for shape (2, 3, 4).
@@ -17,7 +18,7 @@ final class NPYTests: XCTestCase {
     }
 
     func testEveryDtypeByteOrderMemoryOrderAndVersion() throws {
-        let folder = TestPaths.fixture("npy")
+        let folder = fixtureURL("data/npy")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasSuffix(".npy") && $0.contains("_v") && !$0.hasPrefix("bad") }
         XCTAssertGreaterThanOrEqual(names.count, 48)
@@ -37,23 +38,23 @@ final class NPYTests: XCTestCase {
     }
 
     func testHeaderFields() throws {
-        let header = try NPY.readHeader(from: Data(contentsOf: TestPaths.fixture("npy/f4_be_f_v1.npy")), name: "x.npy")
+        let header = try NPY.readHeader(from: Data(contentsOf: fixtureURL("data/npy/f4_be_f_v1.npy")), name: "x.npy")
         XCTAssertEqual(header.descr, ">f4")
         XCTAssertTrue(header.fortranOrder)
         XCTAssertEqual(header.shape, [2, 3, 4])
         XCTAssertEqual(header.dataOffset, 128)
-        let v3 = try NPY.readHeader(from: Data(contentsOf: TestPaths.fixture("npy/f8_le_c_v3.npy")), name: "y.npy")
+        let v3 = try NPY.readHeader(from: Data(contentsOf: fixtureURL("data/npy/f8_le_c_v3.npy")), name: "y.npy")
         XCTAssertEqual(v3.version.major, 3)
     }
 
     func testEdgeShapes() throws {
-        let scalar = try NPY.readDoubles(TestPaths.fixture("npy/scalar_f8.npy"))
+        let scalar = try NPY.readDoubles(fixtureURL("data/npy/scalar_f8.npy"))
         XCTAssertEqual(scalar.shape, [])
         XCTAssertEqual(scalar.values, [3.5])
-        let empty = try NPY.readFloats(TestPaths.fixture("npy/empty_f4.npy"))
+        let empty = try NPY.readFloats(fixtureURL("data/npy/empty_f4.npy"))
         XCTAssertEqual(empty.shape, [0, 3])
         XCTAssertEqual(empty.values, [])
-        let vector = try NPY.readFloats(TestPaths.fixture("npy/vector_i4.npy"))
+        let vector = try NPY.readFloats(fixtureURL("data/npy/vector_i4.npy"))
         XCTAssertEqual(vector.shape, [7])
         XCTAssertEqual(vector.values, [-3, -2, -1, 0, 1, 2, 3])
     }
@@ -70,13 +71,13 @@ final class NPYTests: XCTestCase {
             ("does_not_exist.npy", ["does_not_exist.npy", "no such file"]),
         ]
         for (name, fragments) in cases {
-            assertDataError(try NPY.readFloats(TestPaths.fixture("npy/" + name)), contains: fragments)
+            assertDataError(try NPY.readFloats(fixtureURL("data/" + "npy/" + name)), contains: fragments)
         }
     }
 
     func testMalformedHeadersNeverCrash() throws {
-        let good = try Data(contentsOf: TestPaths.fixture("npy/f8_le_c_v1.npy"))
-        var generator = SeededGenerator(seed: 11)
+        let good = try Data(contentsOf: fixtureURL("data/npy/f8_le_c_v1.npy"))
+        var generator = RandomKey(seed: 11).stream()
         for _ in 0..<400 {
             var bytes = [UInt8](good)
             switch generator.next() % 3 {
@@ -94,7 +95,7 @@ final class NPYTests: XCTestCase {
     }
 
     func testWriteThenReadRoundTrips() throws {
-        let folder = try makeTemporaryFolder(self)
+        let folder = try temporaryFolder(self, "data")
         let floats: [Float] = (0..<24).map { Float($0) * 0.5 - 3 }
         let url = folder.appendingPathComponent("f.npy")
         try NPY.write(floats, shape: [2, 3, 4], to: url)
@@ -122,7 +123,7 @@ final class NPYTests: XCTestCase {
 
     func testWriterMatchesNumPyBytes() throws {
         // numpy.save of np.arange(24, dtype='<f4').reshape(2, 3, 4) - 5 would produce the f4_le_c_v1 layout.
-        let expected = try Data(contentsOf: TestPaths.fixture("npy/f4_le_c_v1.npy"))
+        let expected = try Data(contentsOf: fixtureURL("data/npy/f4_le_c_v1.npy"))
         let values = expectedPattern(descr: "f4").map(Float.init)
         XCTAssertEqual(try NPY.encode(values, shape: [2, 3, 4]), expected)
     }
@@ -133,7 +134,7 @@ final class NPYTests: XCTestCase {
     }
 
     func testClinicalSample() throws {
-        let url = try TestPaths.sharedData("u2ad-samples/clinical/2.npy")
+        let url = try sharedData("u2ad-samples/clinical/2.npy")
         let (shape, values) = try NPY.readDoubles(url)
         XCTAssertEqual(shape, [3, 256, 256])
         // Reference values read once with numpy 2.4.6: a = np.load("clinical/2.npy");

@@ -1,6 +1,7 @@
 import Foundation
 import U2ADData
 import XCTest
+import U2ADRandom
 
 final class OrientationTests: XCTestCase {
     func testAxisCodesOfSimpleAffines() {
@@ -21,7 +22,7 @@ final class OrientationTests: XCTestCase {
 
     /// One anatomy stored in five orientations by nibabel: the sagittal slices must be identical.
     func testSagittalSlicesIndependentOfStorageOrientation() throws {
-        let ras = try NIfTIVolume.read(TestPaths.fixture("nifti/orient_RAS.nii.gz"))
+        let ras = try NIfTIVolume.read(fixtureURL("data/nifti/orient_RAS.nii.gz"))
         let reference = try ras.sagittalSlices()
         XCTAssertEqual(reference.count, 5)
         // In RAS storage slice k is x = k, with row 0 at the top (z = nz-1) and column 0 in front (y = ny-1).
@@ -36,7 +37,7 @@ final class OrientationTests: XCTestCase {
             } }
         }
         for codes in ["LAS", "LPS", "PSR", "PIR"] {
-            let volume = try NIfTIVolume.read(TestPaths.fixture("nifti/orient_\(codes).nii.gz"))
+            let volume = try NIfTIVolume.read(fixtureURL("data/nifti/orient_\(codes).nii.gz"))
             XCTAssertEqual(volume.axisCodes, codes)
             let slices = try volume.sagittalSlices()
             XCTAssertEqual(slices.map(\.pixels), reference.map(\.pixels), codes)
@@ -52,7 +53,7 @@ final class OrientationTests: XCTestCase {
 
     /// The same check on volumes reoriented in Swift by permuting and flipping axes.
     func testSagittalSlicesOfSwiftReorientedVolumes() throws {
-        var generator = SeededGenerator(seed: 3)
+        var generator = RandomKey(seed: 3).stream()
         let shape = [4, 5, 6]
         let data = (0..<120).map { _ in Float(generator.next() % 1000) }
         let affine: [[Double]] = [[0.5, 0, 0, -1], [0, 0.75, 0, 2], [0, 0, 1.5, 3], [0, 0, 0, 1]]
@@ -71,7 +72,7 @@ final class OrientationTests: XCTestCase {
     }
 
     func testMappingSlicesBackForOutputMaps() throws {
-        let volume = try NIfTIVolume.read(TestPaths.fixture("nifti/orient_PIR.nii.gz"))
+        let volume = try NIfTIVolume.read(fixtureURL("data/nifti/orient_PIR.nii.gz"))
         var slices = try volume.sagittalSlices()
         slices = slices.map { slice in
             var map = slice

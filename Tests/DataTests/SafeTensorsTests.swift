@@ -1,10 +1,11 @@
 import Foundation
 import U2ADData
 import XCTest
+import U2ADRandom
 
 final class SafeTensorsTests: XCTestCase {
-    private let f32Only = TestPaths.fixture("safetensors/f32_only.safetensors")
-    private let allDtypes = TestPaths.fixture("safetensors/all_dtypes.safetensors")
+    private let f32Only = fixtureURL("data/safetensors/f32_only.safetensors")
+    private let allDtypes = fixtureURL("data/safetensors/all_dtypes.safetensors")
 
     func testReadsFileWrittenByPython() throws {
         let file = try SafeTensorsFile.read(f32Only)
@@ -43,7 +44,7 @@ final class SafeTensorsTests: XCTestCase {
         let original = try Data(contentsOf: f32Only)
         let file = try SafeTensorsFile.read(f32Only)
         let tensors = try file.names.map { (name: $0, shape: file.shape($0) ?? [], values: try file.floats($0)) }
-        let folder = try makeTemporaryFolder(self)
+        let folder = try temporaryFolder(self, "data")
         let url = folder.appendingPathComponent("copy.safetensors")
         try SafeTensorsFile.write(tensors, metadata: file.metadata, to: url)
         XCTAssertEqual(try Data(contentsOf: url), original, "Swift writer differs from safetensors.numpy.save_file")
@@ -112,7 +113,7 @@ final class SafeTensorsTests: XCTestCase {
 
     func testRandomTruncationsAndFlipsNeverCrash() throws {
         let good = try Data(contentsOf: allDtypes)
-        var generator = SeededGenerator(seed: 5)
+        var generator = RandomKey(seed: 5).stream()
         for _ in 0..<300 {
             var bytes = [UInt8](good)
             if generator.next() % 2 == 0 {

@@ -10,7 +10,7 @@ final class BackendParityTests: XCTestCase {
         let openCL = try openCLBackend()
         let slices = [phantomSlice(seed: 4, name: "a", lesion: true)]
         var options = UncertaintyOptions.inference
-        options.k = 2
+        options.samplesPerPatch = 2
         options.mcDropout = 0.1
         options.seed = 77
         let cpuMaps = try UncertaintyMaps.compute(model: try randomModel(backend: CPUBackend()), slices: slices, options: options)[0]

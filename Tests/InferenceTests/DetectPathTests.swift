@@ -12,7 +12,7 @@ final class DetectPathTests: XCTestCase {
     /// weights with configuration metadata, MC inference, scoring, calibration, every output file.
     func testDetectPathOnTheClinicalLesionSlice() throws {
         let input = try sharedData("u2ad-samples/clinical/2.npy")
-        let folder = try temporaryFolder("detect")
+        let folder = try temporaryFolder(self, "detect")
         defer { try? FileManager.default.removeItem(at: folder) }
         let weights = folder.appendingPathComponent("model.safetensors")
         try randomModel(narrowConfiguration).save(to: weights)
@@ -22,7 +22,7 @@ final class DetectPathTests: XCTestCase {
         let patients = try PatientInput.load(input)
         XCTAssertEqual(patients.map(\.name), ["2"])
         var uncertainty = UncertaintyOptions.inference
-        uncertainty.k = 2
+        uncertainty.samplesPerPatch = 2
         let scoring = ScoringOptions()
         let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring)
 
@@ -84,7 +84,7 @@ final class DetectPathTests: XCTestCase {
 
     func testPatientsAreSubfoldersOrLooseFiles() throws {
         let samples = try sharedData("u2ad-samples")
-        let folder = try temporaryFolder("patients")
+        let folder = try temporaryFolder(self, "patients")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("patientA"), withIntermediateDirectories: true)
         for name in ["1", "3"] {

@@ -82,7 +82,7 @@ final class MetricsTests: XCTestCase {
     }
 
     func testThresholdsRoundTripBesideTheWeights() throws {
-        let folder = try temporaryFolder("thresholds")
+        let folder = try temporaryFolder(self, "thresholds")
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = DetectionThresholds.url(besideWeights: folder.appendingPathComponent("adapted.safetensors"))
         XCTAssertEqual(url.lastPathComponent, "adapted.thresholds.json")

@@ -54,7 +54,7 @@ final class NIfTIInputTests: XCTestCase {
         XCTAssertEqual(restored.count, slice.pixels.count)
         func correlation(_ a: [Float], _ b: [Float]) -> Double {
             let n = Double(a.count)
-            let ma = a.reduce(0.0) { $0 + Double($1) } / n, mb = b.reduce(0.0) { $0 + Double($1) } / n
+            let ma = a.reduce(0.0) { $0 + Double($1) } / n, mb = try b.reduce(0.0) { $0 + Double($1) } / n
             var ab = 0.0, aa = 0.0, bb = 0.0
             for (x, y) in zip(a, b) { ab += (Double(x) - ma) * (Double(y) - mb); aa += (Double(x) - ma) * (Double(x) - ma); bb += (Double(y) - mb) * (Double(y) - mb) }
             return ab / (aa * bb).squareRoot()

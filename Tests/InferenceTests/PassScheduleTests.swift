@@ -1,4 +1,5 @@
 import XCTest
+import U2ADRandom
 @testable import U2ADPipeline
 
 final class PassScheduleTests: XCTestCase {
@@ -19,7 +20,7 @@ final class PassScheduleTests: XCTestCase {
     /// Every ROI patch is hidden at least k times in ceil(k n / h) <= ceil(k / ratio) + 1 passes, each pass
     /// hides exactly h distinct ROI patches, and each patch keeps exactly k samples taken from its hidden passes.
     func testBalancedScheduleCoversEveryROIPatchKTimesOverManyShapes() {
-        var random = ScheduleRandom(seed: 99)
+        var random = RandomKey(seed: 99).stream()
         let ratios = [0.05, 0.1, 0.25, 0.3, 0.5, 0.7, 0.75, 0.9, 1.0]
         let ks = [1, 2, 3, 5, 10, 17]
         var shapes: [[Int]] = []
@@ -31,7 +32,7 @@ final class PassScheduleTests: XCTestCase {
         for (s, roi) in shapes.enumerated() {
             for t in 0..<4 {
                 let ratio = ratios[(s + 3 * t) % ratios.count], k = ks[(s * 7 + t) % ks.count]
-                let schedule = PassSchedule.balanced(roiPatches: roi, patchCount: 1024, k: k, ratio: ratio, seed: UInt64(s * 10 + t))
+                let schedule = PassSchedule.balanced(roiPatches: roi, patchCount: 1024, samplesPerPatch: k, ratio: ratio, key: RandomKey(seed: UInt64(s * 10 + t)))
                 assertBalanced(schedule, roi: roi, k: k, ratio: ratio)
                 checked += 1
             }
@@ -61,7 +62,7 @@ final class PassScheduleTests: XCTestCase {
     }
 
     /// A random cord-like band of patches on the 32 x 32 grid (a wandering column, 1 to 3 patches wide).
-    private func cordLikeROI(_ random: inout ScheduleRandom) -> [Int] {
+    private func cordLikeROI(_ random: inout RandomStream) -> [Int] {
         let top = random.below(12), bottom = 20 + random.below(12)
         var column = 8 + random.below(16)
         var patches = Set<Int>()
@@ -73,12 +74,12 @@ final class PassScheduleTests: XCTestCase {
     }
 
     func testCoverageScheduleRunsUntilEveryPatchWasHiddenKTimes() {
-        var random = ScheduleRandom(seed: 5)
+        var random = RandomKey(seed: 5).stream()
         for trial in 0..<40 {
             let n = 3 + random.below(80), k = 1 + random.below(12)
             let ratio = [0.3, 0.5, 0.7, 0.75, 0.9][trial % 5]
             let roi = Array(random.shuffled(Array(0..<1024)).prefix(n))
-            let schedule = PassSchedule.coverage(roiPatches: roi, patchCount: 1024, k: k, ratio: ratio, seed: UInt64(trial))
+            let schedule = PassSchedule.coverage(roiPatches: roi, patchCount: 1024, samplesPerPatch: k, ratio: ratio, key: RandomKey(seed: UInt64(trial)))
             let h = PassSchedule.hiddenCount(roiPatches: n, patchCount: 1024, ratio: ratio)
             var hidden: [Int: Int] = [:], sampled: [Int: Int] = [:]
             for (j, pass) in schedule.passes.enumerated() {
@@ -96,16 +97,16 @@ final class PassScheduleTests: XCTestCase {
 
     func testCoverageScheduleStopsAtTheCap() {
         let roi = Array(0..<200)
-        let schedule = PassSchedule.coverage(roiPatches: roi, patchCount: 1024, k: 60, ratio: 0.1, seed: 3)
+        let schedule = PassSchedule.coverage(roiPatches: roi, patchCount: 1024, samplesPerPatch: 60, ratio: 0.1, key: RandomKey(seed: 3))
         XCTAssertEqual(schedule.passCount, 400)
         XCTAssertTrue(roi.contains { schedule.counts().hidden[$0, default: 0] < 60 })
-        XCTAssertEqual(PassSchedule.coverage(roiPatches: roi, patchCount: 1024, k: 60, ratio: 0.1, seed: 3, maxPasses: 25).passCount, 25)
+        XCTAssertEqual(PassSchedule.coverage(roiPatches: roi, patchCount: 1024, samplesPerPatch: 60, ratio: 0.1, key: RandomKey(seed: 3), maxPasses: 25).passCount, 25)
     }
 
     func testFixedPassCountSamplesEveryHiddenPatch() {
         let roi = Array(100..<140)
-        for schedule in [PassSchedule.balanced(roiPatches: roi, patchCount: 1024, k: 10, ratio: 0.75, seed: 1, passes: 7),
-                         PassSchedule.coverage(roiPatches: roi, patchCount: 1024, k: 10, ratio: 0.75, seed: 1, passes: 7)] {
+        for schedule in [PassSchedule.balanced(roiPatches: roi, patchCount: 1024, samplesPerPatch: 10, ratio: 0.75, key: RandomKey(seed: 1), fixedPassCount: 7),
+                         PassSchedule.coverage(roiPatches: roi, patchCount: 1024, samplesPerPatch: 10, ratio: 0.75, key: RandomKey(seed: 1), fixedPassCount: 7)] {
             XCTAssertEqual(schedule.passCount, 7)
             for pass in schedule.passes { XCTAssertEqual(pass.sampled, pass.hidden) }
         }
@@ -113,7 +114,7 @@ final class PassScheduleTests: XCTestCase {
 
     func testRatioZeroHidesNothingAndSamplesEveryPatch() {
         let roi = [40, 7, 9]
-        let schedule = PassSchedule.balanced(roiPatches: roi, patchCount: 1024, k: 4, ratio: 0, seed: 1)
+        let schedule = PassSchedule.balanced(roiPatches: roi, patchCount: 1024, samplesPerPatch: 4, ratio: 0, key: RandomKey(seed: 1))
         XCTAssertEqual(schedule.passCount, 4)
         XCTAssertEqual(schedule.hiddenCount, 0)
         for pass in schedule.passes {
@@ -124,10 +125,10 @@ final class PassScheduleTests: XCTestCase {
 
     func testSchedulesDependOnlyOnTheSeed() {
         let roi = Array(300..<350)
-        let a = PassSchedule.balanced(roiPatches: roi, patchCount: 1024, k: 5, ratio: 0.75, seed: 8)
-        XCTAssertEqual(a, PassSchedule.balanced(roiPatches: roi, patchCount: 1024, k: 5, ratio: 0.75, seed: 8))
-        XCTAssertNotEqual(a, PassSchedule.balanced(roiPatches: roi, patchCount: 1024, k: 5, ratio: 0.75, seed: 9))
-        let c = PassSchedule.coverage(roiPatches: roi, patchCount: 1024, k: 5, ratio: 0.75, seed: 8)
-        XCTAssertEqual(c, PassSchedule.coverage(roiPatches: roi, patchCount: 1024, k: 5, ratio: 0.75, seed: 8))
+        let a = PassSchedule.balanced(roiPatches: roi, patchCount: 1024, samplesPerPatch: 5, ratio: 0.75, key: RandomKey(seed: 8))
+        XCTAssertEqual(a, PassSchedule.balanced(roiPatches: roi, patchCount: 1024, samplesPerPatch: 5, ratio: 0.75, key: RandomKey(seed: 8)))
+        XCTAssertNotEqual(a, PassSchedule.balanced(roiPatches: roi, patchCount: 1024, samplesPerPatch: 5, ratio: 0.75, key: RandomKey(seed: 9)))
+        let c = PassSchedule.coverage(roiPatches: roi, patchCount: 1024, samplesPerPatch: 5, ratio: 0.75, key: RandomKey(seed: 8))
+        XCTAssertEqual(c, PassSchedule.coverage(roiPatches: roi, patchCount: 1024, samplesPerPatch: 5, ratio: 0.75, key: RandomKey(seed: 8)))
     }
 }

@@ -7,7 +7,7 @@ import U2ADRuntime
 final class UncertaintyMapsTests: XCTestCase {
     private func options(k: Int = 2, dropout: Float = 0) -> UncertaintyOptions {
         var options = UncertaintyOptions.inference
-        options.k = k
+        options.samplesPerPatch = k
         options.mcDropout = dropout
         options.seed = 21
         return options
@@ -135,10 +135,10 @@ final class UncertaintyMapsTests: XCTestCase {
     }
 
     func testWeightsConfigurationComesFromMetadataOrTensorNames() throws {
-        let fixtureConfiguration = try InferenceModel.configuration(weights: fixture("model/weights.safetensors"))
+        let fixtureConfiguration = try InferenceModel.configuration(weights: fixtureURL("model/weights.safetensors"))
         XCTAssertEqual(fixtureConfiguration.depth, 2)
         XCTAssertEqual(fixtureConfiguration.decoderDepth, 2)
-        let folder = try temporaryFolder("weights")
+        let folder = try temporaryFolder(self, "weights")
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("tiny.safetensors")
         try randomModel().save(to: url)

@@ -13,19 +13,19 @@ final class PyTorchParityTests: XCTestCase {
             let block = TransformerBlock(prefix: "", dim: dim, heads: heads, layer: 0)
             for backend in try backendsUnderTest() {
                 let arena = try ParameterArena(backend: backend, tensors: block.parameterShapes)
-                for (name, _) in block.parameterShapes { arena.set(name, try fixture.floats("param." + name)) }
+                for (name, _) in block.parameterShapes { try arena.set(name, try fixture.floats("param." + name)) }
                 let activations = try TransformerBlock.Activations(backend: backend, block: block, batch: batch, tokens: tokens)
                 let scratch = try TransformerBlock.Scratch(backend: backend, dim: dim, hiddenDim: 4 * dim, rows: batch * tokens)
                 let input = try backend.makeBuffer(try fixture.floats("x")), output = try backend.makeBuffer([batch * tokens * dim])
-                block.forward(input, into: output, batch: batch, tokens: tokens, parameters: arena, saving: activations, scratch: scratch)
+                try block.forward(input, into: output, batch: batch, tokens: tokens, parameters: arena, saving: activations, scratch: scratch)
                 let tolerance = backend.kind == .cpu ? 1e-5 : 2e-5
-                assertClose(backend.download(output), try fixture.doubles("y"), tolerance, "\(backend.kind) \(file) forward")
+                assertClose(try backend.download(output), try fixture.doubles("y"), tolerance, "\(backend.kind) \(file) forward")
                 let gradInput = try backend.makeBuffer([batch * tokens * dim])
-                block.backward(try backend.makeBuffer(try fixture.floats("dy")), input: input, into: gradInput, batch: batch, tokens: tokens,
+                try block.backward(try backend.makeBuffer(try fixture.floats("dy")), input: input, into: gradInput, batch: batch, tokens: tokens,
                                parameters: arena, saved: activations, scratch: scratch)
-                assertClose(backend.download(gradInput), try fixture.doubles("grad.x"), 1e-4, "\(backend.kind) \(file) grad x")
+                assertClose(try backend.download(gradInput), try fixture.doubles("grad.x"), 1e-4, "\(backend.kind) \(file) grad x")
                 for (name, _) in block.parameterShapes {
-                    assertClose(arena.getGradient(name), try fixture.doubles("grad." + name), 1e-4, "\(backend.kind) \(file) grad \(name)")
+                    assertClose(try arena.getGradient(name), try fixture.doubles("grad." + name), 1e-4, "\(backend.kind) \(file) grad \(name)")
                 }
             }
         }
@@ -47,7 +47,7 @@ final class PyTorchParityTests: XCTestCase {
             try model.load(from: fixtureURL("model/weights.safetensors"))
             let workspace = try UGMAE.Workspace(model: model, batch: 1, training: true)
             try model.forward(workspace, images: image, mask: mask)
-            let (intensity, edge) = model.headOutputs(workspace)
+            let (intensity, edge) = try model.headOutputs(workspace)
             assertClose(Patchify.unpatchify(intensity, size: 256, patch: 8), try expected.doubles("pred_intensity"), 1e-4, "\(backend.kind) intensity head")
             assertClose(Patchify.unpatchify(edge, size: 256, patch: 8), try expected.doubles("pred_edge"), 1e-4, "\(backend.kind) edge head")
 
@@ -62,9 +62,9 @@ final class PyTorchParityTests: XCTestCase {
             }
             let loss = ReconstructionLoss.evaluate(intensity: intensity, edge: edge, images: patchedImage, edgeTargets: patchedEdges,
                                                    rois: patchedROI, mask: mask, grid: 32, epoch: 1)
-            model.backward(workspace, intensityGradient: loss.intensityGradient, edgeGradient: loss.edgeGradient)
+            try model.backward(workspace, intensityGradient: loss.intensityGradient, edgeGradient: loss.edgeGradient)
             for (name, _) in UGMAE.trainableShapes(c) {
-                assertClose(model.parameters.getGradient(name), try expected.doubles("grad." + name), 1e-3, "\(backend.kind) grad \(name)")
+                assertClose(try model.parameters.getGradient(name), try expected.doubles("grad." + name), 1e-3, "\(backend.kind) grad \(name)")
             }
         }
     }
@@ -80,7 +80,7 @@ final class PyTorchParityTests: XCTestCase {
         try model.load(from: fixtureURL("model/weights.safetensors"))
         let workspace = try UGMAE.Workspace(model: model, batch: 2, training: false)
         try model.forward(workspace, images: images, mask: mask)
-        let (intensity, edge) = model.headOutputs(workspace)
+        let (intensity, edge) = try model.headOutputs(workspace)
         let expectedIntensity = try expected.doubles("pred_intensity")
         var ours: [Float] = [], patchedImages: [Float] = [], patchedROIs: [Float] = [], patchedEdges: [Float] = []
         for b in 0..<2 {

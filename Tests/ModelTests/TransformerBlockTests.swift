@@ -1,4 +1,5 @@
 import XCTest
+import U2ADRandom
 @testable import U2ADModel
 @testable import U2ADRuntime
 
@@ -8,17 +9,17 @@ final class TransformerBlockTests: XCTestCase {
                   params: [String: [Float]], dropout: TransformerBlock.Dropout? = nil) throws -> (y: [Float], dx: [Float], grads: [String: [Float]]) {
         let block = TransformerBlock(prefix: "", dim: dim, heads: heads, layer: 0)
         let arena = try ParameterArena(backend: backend, tensors: block.parameterShapes)
-        for (name, values) in params { arena.set(name, values) }
+        for (name, values) in params { try arena.set(name, values) }
         let activations = try TransformerBlock.Activations(backend: backend, block: block, batch: batch, tokens: tokens)
         let scratch = try TransformerBlock.Scratch(backend: backend, dim: dim, hiddenDim: 4 * dim, rows: batch * tokens)
         let input = try backend.makeBuffer(x), output = try backend.makeBuffer([x.count])
-        block.forward(input, into: output, batch: batch, tokens: tokens, parameters: arena, saving: activations, scratch: scratch, dropout: dropout)
+        try block.forward(input, into: output, batch: batch, tokens: tokens, parameters: arena, saving: activations, scratch: scratch, dropout: dropout)
         let gradient = try backend.makeBuffer(dy)
         let gradInput = try backend.makeBuffer([x.count])
-        block.backward(gradient, input: input, into: gradInput, batch: batch, tokens: tokens, parameters: arena, saved: activations, scratch: scratch, dropout: dropout)
+        try block.backward(gradient, input: input, into: gradInput, batch: batch, tokens: tokens, parameters: arena, saved: activations, scratch: scratch, dropout: dropout)
         var grads: [String: [Float]] = [:]
-        for (name, _) in block.parameterShapes { grads[name] = arena.getGradient(name) }
-        return (backend.download(output), backend.download(gradInput), grads)
+        for (name, _) in block.parameterShapes { grads[name] = try arena.getGradient(name) }
+        return (try backend.download(output), try backend.download(gradInput), grads)
     }
 
     func randomParameters(dim: Int, seed: UInt64) -> [String: [Float]] {
@@ -80,7 +81,7 @@ final class TransformerBlockTests: XCTestCase {
         var random = TestRandom(60)
         let x = random.floats(batch * tokens * dim), dy = random.floats(batch * tokens * dim)
         let params = randomParameters(dim: dim, seed: 61)
-        let dropout = TransformerBlock.Dropout(rate: 0.2, seed: 99, step: 4, firstPass: 7)
+        let dropout = TransformerBlock.Dropout(rate: 0.2, key: RandomKey(seed: 99), step: 4, firstPass: 7)
         let cpu = try runBlock(backends[0], dim: dim, heads: heads, batch: batch, tokens: tokens, x: x, dy: dy, params: params, dropout: dropout)
         let gpu = try runBlock(backends[1], dim: dim, heads: heads, batch: batch, tokens: tokens, x: x, dy: dy, params: params, dropout: dropout)
         let plain = try runBlock(backends[0], dim: dim, heads: heads, batch: batch, tokens: tokens, x: x, dy: dy, params: params)

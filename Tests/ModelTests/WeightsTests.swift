@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import U2ADRandom
 import U2ADData
 @testable import U2ADModel
 @testable import U2ADRuntime
@@ -15,20 +16,20 @@ final class WeightsTests: XCTestCase {
 
     func testRoundTripGivesIdenticalBytes() throws {
         let model = try UGMAE(configuration: configuration, backend: CPUBackend())
-        model.initializeRandomly(seed: 3)
+        try model.initializeRandomly(key: RandomKey(seed: 3))
         let first = temporaryURL("a.safetensors"), second = temporaryURL("b.safetensors")
         try model.save(to: first)
         let reloaded = try UGMAE(configuration: configuration, backend: CPUBackend())
         try reloaded.load(from: first)
         try reloaded.save(to: second)
         XCTAssertEqual(try Data(contentsOf: first), try Data(contentsOf: second))
-        XCTAssertEqual(reloaded.parameters.get("blocks.0.attn.qkv.weight"), model.parameters.get("blocks.0.attn.qkv.weight"))
+        XCTAssertEqual(try reloaded.parameters.get("blocks.0.attn.qkv.weight"), try model.parameters.get("blocks.0.attn.qkv.weight"))
     }
 
     func testBadWeightsGiveErrorsNamingTheTensor() throws {
         let model = try UGMAE(configuration: configuration, backend: CPUBackend())
-        model.initializeRandomly(seed: 4)
-        var tensors = model.stateDict()
+        try model.initializeRandomly(key: RandomKey(seed: 4))
+        var tensors = try model.stateDict()
 
         let wrongShape = temporaryURL("shape.safetensors")
         let i = tensors.firstIndex { $0.name == "blocks.0.attn.qkv.weight" }!
@@ -37,11 +38,11 @@ final class WeightsTests: XCTestCase {
         XCTAssertThrowsError(try model.load(from: wrongShape)) { XCTAssertTrue("\($0)".contains("'blocks.0.attn.qkv.weight' has shape [384, 64]"), "\($0)") }
 
         let missing = temporaryURL("missing.safetensors")
-        try SafeTensorsFile.write(model.stateDict().filter { $0.name != "norm.bias" }, to: missing)
+        try SafeTensorsFile.write(try model.stateDict().filter { $0.name != "norm.bias" }, to: missing)
         XCTAssertThrowsError(try model.load(from: missing)) { XCTAssertTrue("\($0)".contains("missing tensor 'norm.bias'"), "\($0)") }
 
         let extra = temporaryURL("extra.safetensors")
-        try SafeTensorsFile.write(model.stateDict() + [(name: "head.weight", shape: [2], values: [1, 2]),
+        try SafeTensorsFile.write(try model.stateDict() + [(name: "head.weight", shape: [2], values: [1, 2]),
                                                        (name: "rec_blocks.0.norm1.weight", shape: [2], values: [1, 2])], to: extra)
         XCTAssertThrowsError(try model.load(from: extra)) { XCTAssertTrue("\($0)".contains("unknown tensor 'head.weight'"), "\($0)") }
 
@@ -56,9 +57,9 @@ final class WeightsTests: XCTestCase {
     /// The reference checkpoint's unused tensors are accepted.
     func testReferenceExtrasAreIgnored() throws {
         let model = try UGMAE(configuration: configuration, backend: CPUBackend())
-        model.initializeRandomly(seed: 5)
+        try model.initializeRandomly(key: RandomKey(seed: 5))
         let url = temporaryURL("reference.safetensors")
-        try SafeTensorsFile.write(model.stateDict() + [(name: "operator.filter.weight", shape: [2, 1, 3, 3], values: [Float](repeating: 1, count: 18)),
+        try SafeTensorsFile.write(try model.stateDict() + [(name: "operator.filter.weight", shape: [2, 1, 3, 3], values: [Float](repeating: 1, count: 18)),
                                                        (name: "edge_blocks.2.mlp.fc1.bias", shape: [256], values: [Float](repeating: 0, count: 256))], to: url)
         XCTAssertNoThrow(try model.load(from: url))
     }

@@ -16,12 +16,12 @@ final class GEMMTests: XCTestCase {
                     let aBuffer = try backend.makeBuffer(a), bBuffer = try backend.makeBuffer(b)
                     let cBuffer = try backend.makeBuffer([shape.m, shape.n])
                     let biasBuffer = try backend.makeBuffer(bias), residualBuffer = try backend.makeBuffer(residual)
-                    backend.gemm(aBuffer, bBuffer, into: cBuffer, m: shape.m, n: shape.n, k: shape.k,
+                    try backend.gemm(aBuffer, bBuffer, into: cBuffer, m: shape.m, n: shape.n, k: shape.k,
                                  transposeA: transposeA, transposeB: transposeB,
                                  bias: useEpilogue ? biasBuffer : nil, activation: activation, residual: useEpilogue ? residualBuffer : nil)
                     let expected = Reference.gemm(a, b, m: shape.m, n: shape.n, k: shape.k, transposeA: transposeA, transposeB: transposeB,
                                                   bias: useEpilogue ? bias : nil, activation: activation.rawValue, residual: useEpilogue ? residual : nil)
-                    assertClose(backend.download(cBuffer), expected, 2e-6, "\(label(backend)) gemm \(shape) tA=\(transposeA) tB=\(transposeB) \(activation)")
+                    assertClose(try backend.download(cBuffer), expected, 2e-6, "\(label(backend)) gemm \(shape) tA=\(transposeA) tB=\(transposeB) \(activation)")
                 }
             }
         }
@@ -34,9 +34,9 @@ final class GEMMTests: XCTestCase {
             let (m, n, k) = (33, 20, 9)
             let a = random.floats(m * k), b = random.floats(k * n), c0 = random.floats(m * n)
             let c = try backend.makeBuffer(c0)
-            backend.gemm(try backend.makeBuffer(a), try backend.makeBuffer(b), into: c, m: m, n: n, k: k,
+            try backend.gemm(try backend.makeBuffer(a), try backend.makeBuffer(b), into: c, m: m, n: n, k: k,
                          transposeA: false, transposeB: false, bias: nil, activation: .none, residual: c)
-            assertClose(backend.download(c), Reference.gemm(a, b, m: m, n: n, k: k, transposeA: false, transposeB: false, residual: c0), 2e-6,
+            assertClose(try backend.download(c), Reference.gemm(a, b, m: m, n: n, k: k, transposeA: false, transposeB: false, residual: c0), 2e-6,
                         "\(label(backend)) in-place accumulate")
         }
     }
@@ -46,9 +46,9 @@ final class GEMMTests: XCTestCase {
         for backend in try backendsUnderTest() {
             let a = try backend.makeBuffer(random.floats(300 * 128)), b = try backend.makeBuffer(random.floats(128 * 96))
             let c1 = try backend.makeBuffer([300, 96]), c2 = try backend.makeBuffer([300, 96])
-            backend.gemm(a, b, into: c1, m: 300, n: 96, k: 128)
-            backend.gemm(a, b, into: c2, m: 300, n: 96, k: 128)
-            XCTAssertEqual(backend.download(c1), backend.download(c2), "\(label(backend)) gemm not bitwise repeatable")
+            try backend.gemm(a, b, into: c1, m: 300, n: 96, k: 128)
+            try backend.gemm(a, b, into: c2, m: 300, n: 96, k: 128)
+            XCTAssertEqual(try backend.download(c1), try backend.download(c2), "\(label(backend)) gemm not bitwise repeatable")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import U2ADRandom
 import U2ADData
 import U2ADModel
 import U2ADPipeline
@@ -53,7 +54,7 @@ final class MaskingInvariantTests: XCTestCase {
 
     func testFilteredAleatoricPatchesAreNeverHidden() throws {
         for (name, roi, labels) in try realROIs() {
-            var random = SplitMix64(seed: 5)
+            var random = TestRandom(5)
             let region = labels.map { [3, 4, 6].contains(Int($0.rounded())) ? Float(1) : 0 }
             let variance = region.map { $0 * Float(random.uniform() * 0.01) }
             let error = region.map { $0 * Float(random.uniform()) }
@@ -123,11 +124,11 @@ final class MaskingInvariantTests: XCTestCase {
     }
 
     func testMaskNoiseIsAddressed() {
-        let a = MaskNoise.draws(seed: 7, step: 3, images: [0, 5], patches: 16)
-        let b = MaskNoise.draws(seed: 7, step: 3, images: [5], patches: 16)
+        let a = MaskNoise.draws(key: RandomKey(seed: 7), step: 3, images: [0, 5], patches: 16)
+        let b = MaskNoise.draws(key: RandomKey(seed: 7), step: 3, images: [5], patches: 16)
         XCTAssertEqual(a[1], b[0])
         XCTAssertNotEqual(a[0], a[1])
-        XCTAssertNotEqual(MaskNoise.draws(seed: 7, step: 4, images: [5], patches: 16), b)
+        XCTAssertNotEqual(MaskNoise.draws(key: RandomKey(seed: 7), step: 4, images: [5], patches: 16), b)
         XCTAssertTrue(a.joined().allSatisfy { $0 >= 0 && $0 < 1 })
     }
 }

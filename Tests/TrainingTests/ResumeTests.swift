@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import U2ADRandom
 import U2ADData
 import U2ADModel
 import U2ADPipeline
@@ -77,7 +78,7 @@ final class ResumeTests: XCTestCase {
         let backend = CPUBackend()
         let initial = try temporaryFolder(self, "init").appendingPathComponent("pretrained.safetensors")
         let pretrained = try UGMAE(configuration: tinyConfiguration, backend: backend)
-        pretrained.initializeRandomly(seed: 11)
+        try pretrained.initializeRandomly(key: RandomKey(seed: 11))
         try pretrained.save(to: initial)
 
         var options = smallOptions(data: data, epochs: 4, batch: 2, seed: 5)

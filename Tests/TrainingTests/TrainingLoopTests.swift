@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import U2ADRandom
 import U2ADData
 import U2ADModel
 import U2ADPipeline
@@ -27,7 +28,7 @@ func fixedMaskLoss(_ model: UGMAE, slices: [SliceSample]) throws -> Double {
         let roi = PatchSums.of(slice.roi, size: c.imageSize, patch: c.patchSize)
         let mask = try RandomMasking.mask(roiPixels: [roi], draws: uniformDraws(rows: 1, patches: c.patchCount, seed: UInt64(77 + i)))
         try model.forward(workspace, images: slice.image, mask: mask)
-        let heads = model.headOutputs(workspace)
+        let heads = try model.headOutputs(workspace)
         let edges = ReconstructionLoss.sobelEdges(slice.image, size: c.imageSize)
         let loss = ReconstructionLoss.evaluate(intensity: heads.intensity, edge: heads.edge,
                                                images: Patchify.patchify(slice.image, size: c.imageSize, patch: c.patchSize),
@@ -70,7 +71,7 @@ final class TrainingLoopTests: XCTestCase {
             XCTAssertEqual(snapshots.filter { $0.hasSuffix(".png") }.count, 4)
             let reloaded = try UGMAE(configuration: tinyConfiguration, backend: CPUBackend())
             try reloaded.load(from: run.appendingPathComponent("weights.safetensors"))
-            XCTAssertEqual(reloaded.parameters.get("rec_pred.bias"), trainer.model.parameters.get("rec_pred.bias"))
+            XCTAssertEqual(try reloaded.parameters.get("rec_pred.bias"), try trainer.model.parameters.get("rec_pred.bias"))
             let state = try Checkpoint.readState(try XCTUnwrap(Checkpoint.locate(run: run)))
             XCTAssertTrue(state.finished)
             XCTAssertEqual(state.step, 12)
@@ -85,15 +86,15 @@ final class TrainingLoopTests: XCTestCase {
         let backend = CPUBackend()
         let initial = try temporaryFolder(self, "init").appendingPathComponent("pretrained.safetensors")
         let pretrained = try UGMAE(configuration: tinyConfiguration, backend: backend)
-        pretrained.initializeRandomly(seed: 3)
+        try pretrained.initializeRandomly(key: RandomKey(seed: 3))
         try pretrained.save(to: initial)
         var options = smallOptions(data: data, epochs: 2, batch: 2)
         options.mode = .adapt
         options.initialWeights = initial.path
         options.adaptation.regenerateEvery = 1
         options.adaptation.aleatoricFrom = 1
-        options.adaptation.passes = 2
-        options.adaptation.schedule = .balanced
+        options.adaptation.maps.samplesPerPatch = 2
+        options.adaptation.maps.schedule = .balanced
         let run = try temporaryFolder(self, "adapt")
         let trainer = try Trainer(options: options, run: run, backend: backend, reporter: ProgressReporter(style: .silent))
         _ = try trainer.train()

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import U2ADData
 import U2ADModel
+import U2ADRandom
 import U2ADRuntime
 
 /// Throughput benchmarks for the runtime's kernels and the model, printed as Markdown tables.
@@ -11,9 +12,10 @@ import U2ADRuntime
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "u2ad-bench",
-        abstract: "Benchmarks: gemm, attention, block, model, or all. Figures go to docs/performance.md.")
+        abstract: "Benchmarks: one suite per op, blas, block, model, or all. Figures go to docs/performance.md.",
+        discussion: "Op suites: \(allOps.map { $0.name }.joined(separator: ", ")). blas compares the CPU backend's GEMM with a direct cblas_sgemm call.")
 
-    @Argument(help: "gemm, attention, block, model or all")
+    @Argument(help: "An op's name, blas, block, model, ops (every op) or all.")
     var suite: String = "all"
 
     @Option(help: "Backends to measure, comma-separated: cpu, opencl, opencl:P:D.")
@@ -31,14 +33,40 @@ struct Bench: ParsableCommand {
         let batchSizes = batches.split(separator: ",").compactMap { Int($0) }
         print("machine: \(CPUInfo.modelName), \(cpuThreadCount) threads; OpenBLAS core \(BLASInfo.coreName)")
         for choice in choices { print("backend: \(choice.backend.kind.rawValue) on \(choice.backend.deviceName)") }
-        let suites = suite == "all" ? ["gemm", "attention", "block", "model"] : [suite]
+        let opNames = allOps.map { $0.name }
+        let suites = suite == "all" ? opNames + ["blas", "block", "model"] : suite == "ops" ? opNames : [suite]
+        let backends = choices.map(\.backend)
         for name in suites {
             switch name {
-            case "gemm": try gemm(choices.map(\.backend))
-            case "attention": try attention(choices.map(\.backend), batchSizes)
-            case "block": try block(choices.map(\.backend), batchSizes)
-            case "model": try model(choices.map(\.backend), batchSizes)
-            default: throw ValidationError("unknown suite '\(name)'")
+            case "blas": try blas(backends)
+            case "block": try block(backends, batchSizes)
+            case "model": try model(backends, batchSizes)
+            default:
+                guard let op = allOps.first(where: { $0.name == name }) else {
+                    throw ValidationError("unknown suite '\(name)'; use one of \((opNames + ["blas", "block", "model", "ops", "all"]).joined(separator: ", "))")
+                }
+                try opSuite(op, backends, batchSizes)
+            }
+        }
+    }
+
+    /// Every benchmark case of `op` on every backend: median time, GFLOP/s, GB/s, and the time ratio to the first backend.
+    func opSuite(_ op: OpDescription.Type, _ backends: [Backend], _ batches: [Int]) throws {
+        print("\n## \(op.name) (\(op.kernelFile)): median ms, GFLOP/s and GB/s of the minimum traffic\n")
+        print("| case | batch | backend | ms | GFLOP/s | GB/s | time / \(backends[0].kind.rawValue) |")
+        print("|---|---|---|---|---|---|---|")
+        for batch in batches {
+            for (index, item) in op.benchmarks(batch: batch).enumerated() {
+                var first: Double?
+                for backend in backends {
+                    let call = try item.setUp(backend)
+                    let t = try time(backend, call)
+                    first = first ?? t
+                    let gflops = item.flops > 0 ? String(format: "%.1f", item.flops / t / 1e9) : "-"
+                    print("| \(item.label) | \(batch) | \(backend.kind.rawValue) | \(String(format: "%.3f", t * 1e3)) | \(gflops) | "
+                          + "\(String(format: "%.1f", item.bytes / t / 1e9)) | \(String(format: "%.2f", t / first!)) |")
+                }
+                _ = index
             }
         }
     }
@@ -46,26 +74,26 @@ struct Bench: ParsableCommand {
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     /// Median seconds of `body` over repeated runs lasting at least `seconds` in total (after one warm-up).
-    func time(_ backend: Backend?, seconds: Double? = nil, _ body: () -> Void) -> Double {
+    func time(_ backend: Backend?, seconds: Double? = nil, _ body: () throws -> Void) throws -> Double {
         let seconds = seconds ?? self.seconds
-        body(); backend?.synchronize()
+        try body(); try backend?.synchronize()
         var samples: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
         repeat {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            body(); backend?.synchronize()
+            try body(); try backend?.synchronize()
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds || samples.count < 3
         return samples.sorted()[samples.count / 2]
     }
 
-    func randomValues(_ count: Int, seed: UInt64) -> [Float] {
-        var random = SplitMix64(seed: seed)
+    func randomValues(_ count: Int, seed: Int) -> [Float] {
+        var random = RandomKey(seed: 0x42454E43).fold(in: seed).stream()
         return (0..<count).map { _ in Float(random.uniform() * 2 - 1) }
     }
 
-    func gemm(_ backends: [Backend]) throws {
-        print("\n## GEMM (C = A B^T, the model's Linear layers), GFLOP/s; ratio = median of 5 alternating rounds\n")
+    func blas(_ backends: [Backend]) throws {
+        print("\n## GEMM against a direct cblas_sgemm (C = A B^T, the model's Linear layers), GFLOP/s; ratio = median of 5 alternating rounds\n")
         let kn = [(128, 384), (128, 128), (128, 512), (512, 128), (64, 192), (64, 64), (64, 256), (256, 64)]
         var header = "| M | K | N | direct cblas_sgemm |"
         for b in backends { header += " \(b.kind.rawValue) | \(b.kind.rawValue) / direct |" }
@@ -92,9 +120,9 @@ struct Bench: ParsableCommand {
                     var ratios: [Double] = [], backendTimes: [Double] = []
                     for _ in 0..<5 {
                         openblas_set_num_threads(Int32(cpuThreadCount))
-                        let direct = time(nil, seconds: seconds / 5, directCall)
+                        let direct = try time(nil, seconds: seconds / 5, directCall)
                         openblas_set_num_threads(1)
-                        let t = time(backend, seconds: seconds / 5) { backend.gemm(ab, wb, into: cb, m: m, n: n, k: k, transposeA: false, transposeB: true) }
+                        let t = try time(backend, seconds: seconds / 5) { try backend.gemm(ab, wb, into: cb, m: m, n: n, k: k, transposeA: false, transposeB: true) }
                         directTimes.append(direct)
                         backendTimes.append(t)
                         ratios.append(direct / t)
@@ -103,29 +131,6 @@ struct Bench: ParsableCommand {
                 }
                 row = "| \(m) | \(k) | \(n) | \(String(format: "%.1f", flops / median(directTimes) / 1e9)) |" + row
                 print(row)
-            }
-        }
-    }
-
-    func attention(_ backends: [Backend], _ batches: [Int]) throws {
-        print("\n## Attention, T = 1025 (ms; GFLOP/s counts 4 T^2 d per head forward, 8 T^2 d backward)\n")
-        print("| backend | dim | heads | batch | forward ms | forward GFLOP/s | backward ms | backward GFLOP/s |")
-        print("|---|---|---|---|---|---|---|---|")
-        for backend in backends {
-            for (dim, heads) in [(128, 16), (64, 8)] {
-                for batch in batches {
-                    let shape = AttentionShape(batch: batch, tokens: 1025, heads: heads, headDim: dim / heads)
-                    let rows = batch * 1025
-                    let qkv = try backend.makeBuffer(randomValues(rows * 3 * dim, seed: 3)), out = try backend.makeBuffer([rows * dim])
-                    let lse = try backend.makeBuffer([batch * heads * 1025]), dout = try backend.makeBuffer(randomValues(rows * dim, seed: 4))
-                    let dqkv = try backend.makeBuffer([rows * 3 * dim])
-                    let forward = time(backend) { backend.attentionForward(qkv: qkv, into: out, logSumExp: lse, shape: shape, dropout: nil) }
-                    let backward = time(backend) {
-                        backend.attentionBackward(qkv: qkv, out: out, gradOut: dout, logSumExp: lse, into: dqkv, shape: shape, dropout: nil)
-                    }
-                    let flops = 4 * Double(batch * dim) * 1025 * 1025
-                    print("| \(backend.kind.rawValue) | \(dim) | \(heads) | \(batch) | \(String(format: "%.1f", forward * 1e3)) | \(String(format: "%.1f", flops / forward / 1e9)) | \(String(format: "%.1f", backward * 1e3)) | \(String(format: "%.1f", 2 * flops / backward / 1e9)) |")
-                }
             }
         }
     }
@@ -139,17 +144,17 @@ struct Bench: ParsableCommand {
                 for batch in batches {
                     let block = TransformerBlock(prefix: "", dim: dim, heads: heads, layer: 0)
                     let arena = try ParameterArena(backend: backend, tensors: block.parameterShapes)
-                    for (name, shape) in block.parameterShapes { arena.set(name, randomValues(shape.reduce(1, *), seed: 5).map { $0 * 0.1 }) }
+                    for (name, shape) in block.parameterShapes { try arena.set(name, randomValues(shape.reduce(1, *), seed: 5).map { $0 * 0.1 }) }
                     let rows = batch * 1025
                     let acts = try TransformerBlock.Activations(backend: backend, block: block, batch: batch, tokens: 1025)
                     let scratch = try TransformerBlock.Scratch(backend: backend, dim: dim, hiddenDim: 4 * dim, rows: rows)
                     let x = try backend.makeBuffer(randomValues(rows * dim, seed: 6)), y = try backend.makeBuffer([rows * dim])
                     let dy = try backend.makeBuffer(randomValues(rows * dim, seed: 7)), dx = try backend.makeBuffer([rows * dim])
-                    let forward = time(backend) {
-                        block.forward(x, into: y, batch: batch, tokens: 1025, parameters: arena, saving: acts, scratch: scratch)
+                    let forward = try time(backend) {
+                        try block.forward(x, into: y, batch: batch, tokens: 1025, parameters: arena, saving: acts, scratch: scratch)
                     }
-                    let backward = time(backend) {
-                        block.backward(dy, input: x, into: dx, batch: batch, tokens: 1025, parameters: arena, saved: acts, scratch: scratch)
+                    let backward = try time(backend) {
+                        try block.backward(dy, input: x, into: dx, batch: batch, tokens: 1025, parameters: arena, saved: acts, scratch: scratch)
                     }
                     print("| \(backend.kind.rawValue) | \(dim) | \(heads) | \(batch) | \(String(format: "%.1f", forward * 1e3)) | \(String(format: "%.1f", backward * 1e3)) | \(String(format: "%.1f", (forward + backward) * 1e3)) |")
                 }
@@ -175,12 +180,12 @@ struct Bench: ParsableCommand {
         print("|---|---|---|---|---|")
         for backend in backends {
             let model = try UGMAE(backend: backend)
-            model.initializeRandomly(seed: 1)
+            try model.initializeRandomly(key: RandomKey(seed: 1))
             for batch in batches {
                 let workspace = try UGMAE.Workspace(model: model, batch: batch, training: false)
                 let images = randomValues(batch * 65536, seed: 8).map { abs($0) }
                 let mask = try typicalMask(batch: batch)
-                let t = time(backend) { try! model.forward(workspace, images: images, mask: mask) }
+                let t = try time(backend) { try model.forward(workspace, images: images, mask: mask) }
                 print("| \(backend.kind.rawValue) | forward | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) |")
             }
             let batch = 10
@@ -188,18 +193,18 @@ struct Bench: ParsableCommand {
             let images = randomValues(batch * 65536, seed: 9).map { abs($0) }
             let mask = try typicalMask(batch: batch)
             let first = try backend.makeBuffer([model.parameters.capacity]), second = try backend.makeBuffer([model.parameters.capacity])
-            backend.fill(first, with: 0, count: first.count); backend.fill(second, with: 0, count: second.count)
+            try backend.fill(first, with: 0, count: first.count); try backend.fill(second, with: 0, count: second.count)
             let patched = (0..<batch).flatMap { b in Patchify.patchify(Array(images[(b * 65536)..<((b + 1) * 65536)]), size: 256, patch: 8) }
             let roi = [Float](repeating: 1, count: patched.count)
             var step = 0
-            let t = time(backend) {
-                try! model.forward(workspace, images: images, mask: mask)
-                let (intensity, edge) = model.headOutputs(workspace)
+            let t = try time(backend) {
+                try model.forward(workspace, images: images, mask: mask)
+                let (intensity, edge) = try model.headOutputs(workspace)
                 let loss = ReconstructionLoss.evaluate(intensity: intensity, edge: edge, images: patched, edgeTargets: patched, rois: roi,
                                                        mask: mask, grid: 32, epoch: 1)
-                model.backward(workspace, intensityGradient: loss.intensityGradient, edgeGradient: loss.edgeGradient)
+                try model.backward(workspace, intensityGradient: loss.intensityGradient, edgeGradient: loss.edgeGradient)
                 step += 1
-                model.applyAdam(AdamStep(learningRate: 1e-4, beta2: 0.95, step: step), moments: (first, second))
+                try model.applyAdam(AdamStep(learningRate: 1e-4, beta2: 0.95, step: step), moments: (first, second))
             }
             print("| \(backend.kind.rawValue) | training step (fwd + bwd + Adam) | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) |")
         }

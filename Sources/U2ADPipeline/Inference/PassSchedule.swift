@@ -1,10 +1,9 @@
-import U2ADData
-import U2ADModel
+import U2ADRandom
 /// Which ROI patches each Monte Carlo pass over one slice hides, and which of them it samples.
 ///
 /// A pass hides `hiddenCount` ROI patches (never a non-ROI patch), so every pass of a slice keeps the
 /// same number of patches visible. A patch's reconstruction in a pass that hides it is a *sample*;
-/// each patch keeps at most `samplesPerPatch` samples, its first ones in pass order.
+/// each patch keeps at most K (``UncertaintyOptions/samplesPerPatch``) samples, its first ones in pass order.
 public struct PassSchedule: Equatable, Sendable {
     /// One pass: the patches hidden from the encoder and the patches whose reconstruction is kept.
     public struct Pass: Equatable, Sendable {
@@ -37,54 +36,54 @@ public struct PassSchedule: Equatable, Sendable {
         return max(0, min(n, n - visibleROI))
     }
 
-    /// Passes needed by the balanced schedule: `ceil(k n / h)`.
-    public static func balancedPassCount(roiPatches n: Int, hidden h: Int, k: Int) -> Int {
+    /// Passes needed by the balanced schedule: `ceil(K n / h)`.
+    public static func balancedPassCount(roiPatches n: Int, hidden h: Int, samplesPerPatch k: Int) -> Int {
         guard n > 0, h > 0, k > 0 else { return 0 }
         return (k * n + h - 1) / h
     }
 
     /// The balanced schedule. The ROI patches are shuffled once into a cycle; pass `j` hides the `h`
     /// consecutive cycle positions starting at `j h (mod n)`. The windows tile the cycle, so after
-    /// `P` passes every patch was hidden `floor(P h / n)` or `ceil(P h / n)` times; `P = ceil(k n / h)`
-    /// passes hide each at least `k` times, and `h >= ratio n` makes `P <= ceil(k / ratio)` (one more
+    /// `P` passes every patch was hidden `floor(P h / n)` or `ceil(P h / n)` times; `P = ceil(K n / h)`
+    /// passes hide each at least `K` times, and `h >= ratio n` makes `P <= ceil(K / ratio)` (one more
     /// when float32 rounding in ``hiddenCount(roiPatches:patchCount:ratio:)`` lowers `h` by one).
     ///
-    /// With `passes` given, exactly that many windows are run and every hidden patch is sampled;
-    /// otherwise each patch keeps its first `k` samples.
-    public static func balanced(roiPatches: [Int], patchCount: Int, k: Int, ratio: Double, seed: UInt64,
-                                passes: Int? = nil) -> PassSchedule {
+    /// With `fixedPassCount` given, exactly that many windows are run and every hidden patch is sampled;
+    /// otherwise each patch keeps its first K samples.
+    public static func balanced(roiPatches: [Int], patchCount: Int, samplesPerPatch k: Int, ratio: Double, key: RandomKey,
+                                fixedPassCount: Int? = nil) -> PassSchedule {
         let n = roiPatches.count
         let h = hiddenCount(roiPatches: n, patchCount: patchCount, ratio: ratio)
-        guard h > 0 else { return unmasked(roiPatches: roiPatches, passes: passes ?? k) }
-        var random = ScheduleRandom(seed: seed)
+        guard h > 0 else { return unmasked(roiPatches: roiPatches, passes: fixedPassCount ?? k) }
+        var random = key.stream()
         let cycle = random.shuffled(roiPatches)
-        let count = passes ?? balancedPassCount(roiPatches: n, hidden: h, k: k)
+        let count = fixedPassCount ?? balancedPassCount(roiPatches: n, hidden: h, samplesPerPatch: k)
         let hidden: [[Int]] = (0..<count).map { j in
             let start = (j * h) % n
             return (0..<h).map { cycle[(start + $0) % n] }.sorted()
         }
-        return PassSchedule(passes: sample(hidden, cap: passes == nil ? k : Int.max), hiddenCount: h)
+        return PassSchedule(passes: sample(hidden, cap: fixedPassCount == nil ? k : Int.max), hiddenCount: h)
     }
 
     /// The reference's coverage procedure (`infer_list`): each pass hides a uniformly random set of
     /// `h` ROI patches (what `random_masking` draws for one image); passes are added while some ROI
-    /// patch was hidden fewer than `k` times, up to `maxPasses`. Each patch keeps its first `k` samples.
-    /// With `passes` given, exactly that many random passes are run and every hidden patch is sampled.
-    public static func coverage(roiPatches: [Int], patchCount: Int, k: Int, ratio: Double, seed: UInt64,
-                                maxPasses: Int = 400, passes: Int? = nil) -> PassSchedule {
+    /// patch was hidden fewer than K times, up to `maxPasses`. Each patch keeps its first K samples.
+    /// With `fixedPassCount` given, exactly that many random passes are run and every hidden patch is sampled.
+    public static func coverage(roiPatches: [Int], patchCount: Int, samplesPerPatch k: Int, ratio: Double, key: RandomKey,
+                                maxPasses: Int = 400, fixedPassCount: Int? = nil) -> PassSchedule {
         let n = roiPatches.count
         let h = hiddenCount(roiPatches: n, patchCount: patchCount, ratio: ratio)
-        guard h > 0 else { return unmasked(roiPatches: roiPatches, passes: passes ?? k) }
-        var random = ScheduleRandom(seed: seed)
+        guard h > 0 else { return unmasked(roiPatches: roiPatches, passes: fixedPassCount ?? k) }
+        var random = key.stream()
         var hidden: [[Int]] = []
         var counts = [Int: Int](uniqueKeysWithValues: roiPatches.map { ($0, 0) })
         func covered() -> Bool { counts.values.allSatisfy { $0 >= k } }
-        while passes.map({ hidden.count < $0 }) ?? (!covered() && hidden.count < maxPasses) {
+        while fixedPassCount.map({ hidden.count < $0 }) ?? (!covered() && hidden.count < maxPasses) {
             let chosen = Array(random.shuffled(roiPatches).prefix(h)).sorted()
             for l in chosen { counts[l, default: 0] += 1 }
             hidden.append(chosen)
         }
-        return PassSchedule(passes: sample(hidden, cap: passes == nil ? k : Int.max), hiddenCount: h)
+        return PassSchedule(passes: sample(hidden, cap: fixedPassCount == nil ? k : Int.max), hiddenCount: h)
     }
 
     /// Passes that hide nothing (MC dropout alone): every ROI patch is sampled in every pass.
@@ -114,27 +113,5 @@ public struct PassSchedule: Equatable, Sendable {
             for l in pass.sampled { sampled[l, default: 0] += 1 }
         }
         return (hidden, sampled)
-    }
-}
-
-/// The schedules' random source: SplitMix64 with a platform-independent bounded draw.
-struct ScheduleRandom {
-    private var generator: SplitMix64
-
-    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
-
-    mutating func next() -> UInt64 { generator.next() }
-
-    /// Uniform in `0..<bound` (Lemire's multiply-shift; the bias is below 2^-32 for the bounds used here).
-    mutating func below(_ bound: Int) -> Int {
-        Int((UInt64(UInt32(truncatingIfNeeded: next() >> 32)) &* UInt64(bound)) >> 32)
-    }
-
-    /// Fisher-Yates shuffle.
-    mutating func shuffled(_ values: [Int]) -> [Int] {
-        var out = values
-        guard out.count > 1 else { return out }
-        for i in stride(from: out.count - 1, to: 0, by: -1) { out.swapAt(i, below(i + 1)) }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import U2ADModel
+import U2ADRandom
 import U2ADRuntime
 
 /// What one MC inference run did, beside its maps.
@@ -41,11 +42,10 @@ public enum UncertaintyMaps {
             }
             let image = options.normalizeImage ? minMaxNormalized(slice.image) : slice.image
             let region = MaskingRegion(labels: slice.labels, size: c.imageSize, patchSize: c.patchSize, roiLabels: labels, erode: options.erodeROI)
+            let keys = options.keys(slice: slice.name)
             let schedule = region.patches.count < options.minimumROIPatches ? nil
-                : options.schedule(roiPatches: region.patches, patchCount: c.patchCount,
-                                   seed: SliceSeed.derive(options.seed, name: slice.name, stream: SliceSeed.maskStream))
-            states.append(SliceState(name: slice.name, image: image, region: region, schedule: schedule,
-                                     dropoutSeed: SliceSeed.derive(options.seed, name: slice.name, stream: SliceSeed.dropoutStream),
+                : options.schedule(roiPatches: region.patches, patchCount: c.patchCount, key: keys.schedule)
+            states.append(SliceState(name: slice.name, image: image, region: region, schedule: schedule, dropoutKey: keys.dropout,
                                      moments: PixelMoments(pixels: schedule == nil ? 0 : c.pixelCount)))
         }
 
@@ -85,7 +85,7 @@ public enum UncertaintyMaps {
         var image: [Float]
         var region: MaskingRegion
         var schedule: PassSchedule?
-        var dropoutSeed: UInt64
+        var dropoutKey: RandomKey
         var moments: PixelMoments
     }
 
@@ -149,11 +149,11 @@ public enum UncertaintyMaps {
         let mask = try PatchMask(hidden: hidden)
         var dropout: TransformerBlock.Dropout?
         if options.mcDropout > 0, let first = batch.first {
-            dropout = TransformerBlock.Dropout(rate: options.mcDropout, seed: states[first.slice].dropoutSeed, step: 0,
+            dropout = TransformerBlock.Dropout(rate: options.mcDropout, key: states[first.slice].dropoutKey, step: 0,
                                                firstPass: UInt32(first.pass))
         }
         try model.forward(workspace, images: images, mask: mask, dropout: dropout)
-        let intensity = model.headOutputs(workspace).intensity
+        let intensity = try model.headOutputs(workspace).intensity
         let size = c.imageSize, p = c.patchSize, grid = c.grid, L = c.patchCount, P = c.patchPixels
         for (b, job) in batch.enumerated() {
             let region = states[job.slice].region.pixels

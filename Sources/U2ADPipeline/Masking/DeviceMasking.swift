@@ -1,12 +1,16 @@
 import U2ADModel
+import U2ADRandom
 import U2ADRuntime
 
 /// Masks drawn on the backend (``Backend/rankPatches(roi:weights:images:into:ranking:)``): the draws, scores and the
 /// per-row sort run on the device; the host computes only the batch-wide terms (ROI maximum, visible count,
-/// uncertainty softmax). Gives exactly the masks of ``MaskingSettings/mask(_:inputs:draws:)`` with the draws of
-/// ``MaskNoise`` for the same (seed, step, images), on every backend.
+/// uncertainty softmax). Gives exactly the masks of the reference's masking functions with the draws of
+/// ``PatchRanking/uniform(image:patch:)`` for the same (key, step, images), on every backend (the tests hold the
+/// host transcription of the reference they are checked against).
 public struct DeviceMasking {
     public let backend: Backend
+    /// Counter word that separates mask draws from dropout draws (which put the layer index there).
+    public static let maskStream: UInt32 = 0x4D41_534B  // "MASK"
 
     public init(backend: Backend) {
         self.backend = backend
@@ -14,8 +18,8 @@ public struct DeviceMasking {
 
     /// The mask of a batch: `images[b]` is the training-set index of image `b` (its Philox stream), `step` the
     /// draw counter (the trainer passes the epoch).
-    public func mask(_ strategy: MaskingStrategy, settings: MaskingSettings, inputs: [MaskingInput], seed: UInt64, step: Int,
-                     images: [Int], stream: UInt32 = MaskNoise.maskStream) throws -> PatchMask {
+    public func mask(_ strategy: MaskingStrategy, settings: MaskingSettings, inputs: [MaskingInput], key: RandomKey, step: Int,
+                     images: [Int], stream: UInt32 = DeviceMasking.maskStream) throws -> PatchMask {
         let roiPixels = inputs.map(\.roiPixels)
         let rows = roiPixels.count, patches = roiPixels.first?.count ?? 0
         guard rows > 0, patches > 0 else { return try PatchMask(hidden: roiPixels.map { $0.map { _ in false } }) }
@@ -32,10 +36,10 @@ public struct DeviceMasking {
         let weightBuffer = try weights.map { try backend.makeBuffer($0.flatMap { $0 }) }
         let imageBuffer = try backend.makeIndexBuffer(images.map { Int32(truncatingIfNeeded: $0) })
         let orderBuffer = try backend.makeBuffer(count: rows * patches, shape: [rows, patches], elementType: .int32)
-        backend.rankPatches(roi: roiBuffer, weights: weightBuffer, images: imageBuffer, into: orderBuffer,
-                            ranking: PatchRanking(rows: rows, patches: patches, visibleCount: visibleCount, seed: seed,
+        try backend.rankPatches(roi: roiBuffer, weights: weightBuffer, images: imageBuffer, into: orderBuffer,
+                            ranking: PatchRanking(rows: rows, patches: patches, visibleCount: visibleCount, key: key,
                                                   step: UInt32(truncatingIfNeeded: step), stream: stream))
-        let order = backend.downloadInts(orderBuffer)
+        let order = try backend.downloadInts(orderBuffer)
         let hidden: [[Bool]] = (0..<rows).map { b in
             var flags = [Bool](repeating: false, count: patches)
             for j in visibleCount..<patches { flags[Int(order[b * patches + j])] = true }

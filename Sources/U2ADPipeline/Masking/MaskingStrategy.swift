@@ -39,19 +39,4 @@ public struct MaskingSettings: Codable, Equatable, Sendable {
         self.direction = direction
     }
 
-    /// The mask for one batch under `strategy`, from uniform `draws[b][l]` in [0, 1).
-    /// The uncertainty strategies need every input's `variance` (and `error` for EU+AU); missing maps count as zero.
-    public func mask(_ strategy: MaskingStrategy, inputs: [MaskingInput], draws: [[Float]]) throws -> PatchMask {
-        let roi = inputs.map(\.roiPixels)
-        switch strategy {
-        case .random:
-            return try RandomMasking.mask(roiPixels: roi, draws: draws, ratio: ratio)
-        case .epistemic, .epistemicAleatoric:
-            let zeros = [Float](repeating: 0, count: roi.first?.count ?? 0)
-            let variance = inputs.map { $0.variance ?? zeros }
-            let error = strategy == .epistemicAleatoric ? inputs.map { $0.error ?? zeros } : nil
-            return try UncertaintyMasking.mask(roiPixels: roi, variance: variance, error: error, draws: draws,
-                                               ratio: ratio, tau: tau, direction: direction)
-        }
-    }
 }

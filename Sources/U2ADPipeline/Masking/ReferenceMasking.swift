@@ -30,21 +30,4 @@ public enum ReferenceMasking {
         return max(0, min(Int(value.rounded(.towardZero)), roiPixels[0].count))
     }
 
-    /// Patch indices of one row sorted by ascending score, ties by index (`argsort(score, stable=True)`).
-    public static func ascendingOrder(_ scores: [Float]) -> [Int] {
-        scores.indices.sorted { a, b in
-            let x = scores[a], y = scores[b]
-            return x < y || (x == y && a < b)
-        }
-    }
-
-    /// Hides, in every row, all but the `visibleCount` lowest-scoring patches.
-    public static func mask(scores: [[Float]], visibleCount: Int) throws -> PatchMask {
-        let hidden: [[Bool]] = scores.map { row in
-            var flags = [Bool](repeating: true, count: row.count)
-            for l in ascendingOrder(row).prefix(visibleCount) { flags[l] = false }
-            return flags
-        }
-        return try PatchMask(hidden: hidden)
-    }
 }

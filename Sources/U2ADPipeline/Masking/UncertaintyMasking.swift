@@ -48,23 +48,4 @@ public enum UncertaintyMasking {
         }
     }
 
-    /// Scores `u * W + M` (float32).
-    public static func scores(roiPixels: [[Float]], weights: [[Float]], draws: [[Float]], threshold: Float = 0) -> [[Float]] {
-        let roi = ReferenceMasking.roiTerm(roiPixels, threshold: threshold)
-        return (0..<roi.count).map { b in
-            (0..<roi[b].count).map { l in
-                let product = draws[b][l] * weights[b][l]
-                return product + roi[b][l]
-            }
-        }
-    }
-
-    /// The mask for a batch; pass `error` for EU+AU (`variance_error_masking`), nil for EU (`variance_masking`).
-    public static func mask(roiPixels: [[Float]], variance: [[Float]], error: [[Float]]? = nil, draws: [[Float]],
-                            ratio: Double = 0.75, tau: Float = 1, direction: VarianceDirection = .reference,
-                            threshold: Float = 0) throws -> PatchMask {
-        let w = weights(roiPixels: roiPixels, variance: variance, error: error, tau: tau, direction: direction, threshold: threshold)
-        return try ReferenceMasking.mask(scores: scores(roiPixels: roiPixels, weights: w, draws: draws, threshold: threshold),
-                                         visibleCount: ReferenceMasking.visibleCount(roiPixels: roiPixels, ratio: ratio, threshold: threshold))
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import U2ADData
 import U2ADModel
+import U2ADRandom
 
 /// The reference loader's augmentation (`augment_mr_image`): brightness then contrast through 8-bit
 /// PIL `ImageEnhance`, additive Gaussian noise, clipping to [0, 1] and min-max normalisation.
@@ -35,7 +36,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
     }
 
     /// The augmented copy of `image` (values in [0, 1]), drawing from `random`.
-    public func apply(_ image: [Float], random: inout SplitMix64) -> [Float] {
+    public func apply(_ image: [Float], random: inout RandomStream) -> [Float] {
         let brightness = lowestFactor + (highestFactor - lowestFactor) * random.uniform()
         let contrast = lowestFactor + (highestFactor - lowestFactor) * random.uniform()
         var bytes = image.map { value -> Int in

@@ -34,8 +34,8 @@ public enum Checkpoint {
                            metadata: ["u2ad.epoch": String(state.epoch), "u2ad.step": String(state.step)])
             let backend = model.backend
             let count = model.parameters.capacity
-            try SafeTensorsFile.write([(name: "adam.first_moment", shape: [count], values: backend.download(moments.first)),
-                                       (name: "adam.second_moment", shape: [count], values: backend.download(moments.second))],
+            try SafeTensorsFile.write([(name: "adam.first_moment", shape: [count], values: try backend.download(moments.first)),
+                                       (name: "adam.second_moment", shape: [count], values: try backend.download(moments.second))],
                                       metadata: ["u2ad.step": String(state.step)],
                                       to: temporary.appendingPathComponent("optimizer.safetensors"))
             if let uncertainty {
@@ -85,14 +85,13 @@ public enum Checkpoint {
         let url = folder.appendingPathComponent("state.json")
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw PipelineError.badFile(url.path, "cannot be read") }
-        let state: TrainingState
-        do { state = try JSONDecoder().decode(TrainingState.self, from: data) } catch {
+        struct Format: Decodable { var format: Int }
+        if let format = try? JSONDecoder().decode(Format.self, from: data).format, format != TrainingState.currentFormat {
+            throw PipelineError.badFile(url.path, "checkpoint format \(format), this build reads \(TrainingState.currentFormat) (start the run again)")
+        }
+        do { return try JSONDecoder().decode(TrainingState.self, from: data) } catch {
             throw PipelineError.badFile(url.path, "is not a training state (\(error.localizedDescription))")
         }
-        guard state.format == TrainingState.currentFormat else {
-            throw PipelineError.badFile(url.path, "checkpoint format \(state.format), this build reads \(TrainingState.currentFormat)")
-        }
-        return state
     }
 
     /// Loads the Adam moments of the checkpoint in `folder` into `moments`.
@@ -102,7 +101,7 @@ public enum Checkpoint {
         for (name, buffer) in [("adam.first_moment", moments.first), ("adam.second_moment", moments.second)] {
             let values = try file.floats(name, shape: [count])
             guard values.allSatisfy({ $0.isFinite }) else { throw PipelineError.badFile(url.path, "\(name) holds NaN or infinite values") }
-            backend.upload(values, to: buffer)
+            try backend.upload(values, to: buffer)
         }
     }
 

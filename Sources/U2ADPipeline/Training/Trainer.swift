@@ -1,6 +1,7 @@
 import Foundation
 import U2ADData
 import U2ADModel
+import U2ADRandom
 import U2ADRuntime
 
 /// How a call to ``Trainer/train(stop:stepLimit:)`` ended.
@@ -34,6 +35,8 @@ public final class Trainer {
 
     let moments: (first: Buffer, second: Buffer)
     let workspace: UGMAE.Workspace
+    /// The run's root key: every draw of the run comes from a sub-key by purpose, epoch and slice.
+    var random: RandomKey { RandomKey(seed: options.seed) }
     let uncertaintySource: UncertaintySource
     let reporter: ProgressReporter
     let metrics: MetricsLog
@@ -76,7 +79,7 @@ public final class Trainer {
         if let initial = options.initialWeights {
             try model.load(from: URL(fileURLWithPath: initial))
         } else {
-            model.initializeRandomly(seed: SeedStream.initialWeights.seed(options.seed))
+            try model.initializeRandomly(key: random.split(.initialWeights))
         }
         reporter.message("training: \(options.mode.rawValue), \(set.count) slices, \(options.epochs) epochs of \(batchesPerEpoch) batches (batch \(options.batchSize)), \(model.parameters.parameterCount) parameters, \(backend.kind.rawValue) on \(backend.deviceName)")
     }
@@ -120,8 +123,8 @@ public final class Trainer {
         model = try UGMAE(configuration: options.model, backend: backend)
         let capacity = model.parameters.capacity
         moments = (first: try backend.makeBuffer([capacity]), second: try backend.makeBuffer([capacity]))
-        backend.fill(moments.first, with: 0, count: capacity)
-        backend.fill(moments.second, with: 0, count: capacity)
+        try backend.fill(moments.first, with: 0, count: capacity)
+        try backend.fill(moments.second, with: 0, count: capacity)
         workspace = try UGMAE.Workspace(model: model, batch: min(options.batchSize, set.count), training: true)
         metrics = try MetricsLog(url: run.appendingPathComponent("metrics.jsonl"), truncatingTo: metricsLength)
     }
@@ -142,7 +145,8 @@ public final class Trainer {
                 if stop.isRequested { return try interrupt() }
                 try regenerateUncertainty()
             }
-            let order = SeedStream.shuffledOrder(count: set.count, runSeed: options.seed, epoch: state.epoch)
+            var shuffle = random.split(.shuffle).fold(in: state.epoch).stream()
+            let order = shuffle.shuffled(Array(0..<set.count))
             while state.batchesDone < batchesPerEpoch {
                 if stop.isRequested || (stepLimit.map { batchesThisCall >= $0 } ?? false) { return try interrupt() }
                 let start = state.batchesDone * options.batchSize
@@ -181,8 +185,8 @@ public final class Trainer {
         for i in indices {
             var image = set.slices[i].image
             if let augmentation = options.augmentation {
-                var random = SplitMix64(seed: SeedStream.augmentation.seed(options.seed, epoch, i))
-                image = augmentation.apply(image, random: &random)
+                var draws = random.split(.augmentation).fold(in: epoch).fold(in: i).stream()
+                image = augmentation.apply(image, random: &draws)
             }
             let edges = ReconstructionLoss.sobelEdges(image, size: c.imageSize)
             images += image
@@ -195,9 +199,9 @@ public final class Trainer {
         let inputs = indices.map { i in
             MaskingInput(roiPixels: set.roiPixels[i], variance: uncertainty?.variance[i], error: uncertainty?.error[i])
         }
-        // Drawn on the device: the same masks as `options.masking.mask(strategy, inputs:, draws: MaskNoise.draws(...))`.
+        // Drawn on the device (DeviceMasking); the tests check it against the host transcription of the reference.
         let mask = try DeviceMasking(backend: backend).mask(strategy, settings: options.masking, inputs: inputs,
-                                                            seed: SeedStream.masks.seed(options.seed), step: epoch, images: indices)
+                                                            key: random.split(.masks), step: epoch, images: indices)
         maskObserver?(epoch, indices, mask)
         defer { state.batchesDone += 1 }
         guard mask.maskedCount > 0 else {
@@ -206,18 +210,18 @@ public final class Trainer {
         }
 
         try model.forward(workspace, images: images, mask: mask)
-        let heads = model.headOutputs(workspace)
+        let heads = try model.headOutputs(workspace)
         let loss = ReconstructionLoss.evaluate(intensity: heads.intensity, edge: heads.edge, images: patchedImages, edgeTargets: patchedEdges,
                                                rois: patchedROIs, mask: mask, grid: c.grid, epoch: epoch)
         guard loss.total.isFinite else {
             throw PipelineError.badOption("training", "loss is not finite at epoch \(epoch + 1), step \(state.step + 1) (diverged? lower --lr); the last checkpoint is intact")
         }
-        model.backward(workspace, intensityGradient: loss.intensityGradient, edgeGradient: loss.edgeGradient)
+        try model.backward(workspace, intensityGradient: loss.intensityGradient, edgeGradient: loss.edgeGradient)
         state.step += 1
         let learningRate = options.learningRate(epoch: epoch)
-        model.applyAdam(AdamStep(learningRate: Float(learningRate), beta1: Float(options.beta1), beta2: Float(options.beta2),
+        try model.applyAdam(AdamStep(learningRate: Float(learningRate), beta1: Float(options.beta1), beta2: Float(options.beta2),
                                  epsilon: Float(options.epsilon), weightDecay: 0, step: state.step), moments: moments)
-        backend.synchronize()
+        try backend.synchronize()
 
         let seconds = ProcessInfo.processInfo.systemUptime - stepStart
         state.seconds += seconds
@@ -273,11 +277,10 @@ public final class Trainer {
         let a = options.adaptation
         let start = ProcessInfo.processInfo.systemUptime
         reporter.finish()
-        reporter.message("epoch \(state.epoch + 1): regenerating uncertainty maps of \(set.count) slices (K = \(a.passes), ratio \(a.ratio))")
-        let request = UncertaintyRequest(passes: a.passes, ratio: a.ratio, labels: a.uncertaintyLabels,
-                                         seed: SeedStream.uncertainty.seed(options.seed, state.epoch), epoch: state.epoch,
-                                         schedule: a.schedule)
-        let maps = try source(model, set.slices, request)
+        reporter.message("epoch \(state.epoch + 1): regenerating uncertainty maps of \(set.count) slices (K = \(a.maps.samplesPerPatch), ratio \(a.maps.ratio))")
+        var settings = a.maps
+        settings.seed = random.split(.uncertaintyMaps).fold(in: state.epoch).value
+        let maps = try source(model, set.slices, settings)
         let sums = try UncertaintySums(maps: maps, set: set, configuration: options.model, filtering: a.errorFiltering, epoch: state.epoch)
         uncertainty = sums
         state.uncertaintyEpoch = state.epoch

@@ -84,14 +84,9 @@ public struct AdaptationOptions: Codable, Equatable, Sendable {
     public var regenerateEvery = 10
     /// First epoch of EU+AU masking (150); earlier epochs use EU masking.
     public var aleatoricFrom = 150
-    /// MC inference: every ROI patch hidden this many times (K = 10).
-    public var passes = 10
-    /// MC inference masking ratio (0.75).
-    public var ratio = 0.75
-    /// How MC inference draws its masks: `coverage` (the reference's procedure) or `balanced` (fewer passes).
-    public var schedule: PassScheduleKind = .coverage
-    /// Labels forming the ROI of MC inference ({3, 4, 6}).
-    public var uncertaintyLabels = [3, 4, 6]
+    /// MC inference of the maps (``UncertaintyOptions/adaptation``: K = 10, ratio 0.75, the coverage schedule,
+    /// labels {3, 4, 6} not eroded). Its seed is derived from the run's seed at each regeneration.
+    public var maps = UncertaintyOptions.adaptation
     /// Error-map mask and `process_error` settings (labels {3, 6} eroded by 3x3; 90th percentile; >= 2 px; top 3).
     public var errorFiltering = ErrorFiltering.Settings()
 
@@ -100,9 +95,8 @@ public struct AdaptationOptions: Codable, Equatable, Sendable {
     func validate() throws {
         if regenerateEvery < 1 { throw PipelineError.badOption("--regenerate-every", "must be at least 1, got \(regenerateEvery)") }
         if aleatoricFrom < 0 { throw PipelineError.badOption("--au-from", "must not be negative, got \(aleatoricFrom)") }
-        if passes < 1 { throw PipelineError.badOption("--mc-passes", "must be at least 1, got \(passes)") }
-        if !(ratio > 0 && ratio < 1) { throw PipelineError.badOption("--mc-ratio", "must be in (0, 1), got \(ratio)") }
-        if uncertaintyLabels.isEmpty { throw PipelineError.badOption("--uncertainty-labels", "needs at least one label") }
+        try maps.validate()
+        if !(maps.ratio > 0 && maps.ratio < 1) { throw PipelineError.badOption("--mc-ratio", "must be in (0, 1), got \(maps.ratio)") }
         if errorFiltering.labels.isEmpty { throw PipelineError.badOption("--error-labels", "needs at least one label") }
         if !(errorFiltering.percentile >= 0 && errorFiltering.percentile <= 100) {
             throw PipelineError.badOption("--error-percentile", "must be in [0, 100]")

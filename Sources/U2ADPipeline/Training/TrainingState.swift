@@ -1,6 +1,7 @@
 /// Where a run stands; saved as `state.json` in every checkpoint.
 public struct TrainingState: Codable, Equatable, Sendable {
-    public static let currentFormat = 1
+    /// 2: Philox keys for every draw (format 1 runs drew shuffles and augmentation from SplitMix64).
+    public static let currentFormat = 2
 
     public var format = TrainingState.currentFormat
     /// The options the run started with.
@@ -12,7 +13,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// Optimizer steps taken (Adam's step counter).
     public var step = 0
     /// Generator state: every draw is addressed by (seed, purpose, epoch, slice), so the seed and the
-    /// counters above are all there is (see ``SeedStream``).
+    /// counters above are all there is (see ``Trainer`` and `RandomKey`).
     public var random: RandomState
     /// Size of `metrics.jsonl` when the checkpoint was written; a resumed run truncates it there.
     public var metricsBytes: UInt64 = 0
@@ -36,7 +37,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
 
     /// The random-state record of the counters.
     public struct RandomState: Codable, Equatable, Sendable {
-        public var generator = "philox4x32-10 masks, splitmix64 shuffling/augmentation, addressed by (seed, epoch, slice)"
+        public var generator = "philox4x32-10 keys split by purpose, addressed by (seed, epoch, slice)"
         public var seed: UInt64
         public var epoch: Int
         public var step: Int

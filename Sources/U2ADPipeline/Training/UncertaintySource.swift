@@ -12,35 +12,8 @@ public struct SliceUncertainty: Sendable {
     }
 }
 
-/// What adaptation asks of MC inference at a regeneration (the reference's `infer_list(K=10,
-/// masking_ratio=0.75, selected_labels=[3, 4, 6])`).
-public struct UncertaintyRequest: Sendable {
-    /// Every ROI patch is hidden this many times (K).
-    public var passes: Int
-    /// Masking ratio of each pass.
-    public var ratio: Double
-    /// Labels forming the ROI of MC inference.
-    public var labels: [Int]
-    /// Seed of the MC masks; differs per regeneration.
-    public var seed: UInt64
-    /// The epoch before which the maps are regenerated.
-    public var epoch: Int
-    /// How the passes' masks are drawn (the reference: independent random masks until every ROI patch
-    /// was hidden `passes` times).
-    public var schedule: PassScheduleKind
-
-    public init(passes: Int, ratio: Double, labels: [Int], seed: UInt64, epoch: Int, schedule: PassScheduleKind = .coverage) {
-        self.passes = passes
-        self.ratio = ratio
-        self.labels = labels
-        self.seed = seed
-        self.epoch = epoch
-        self.schedule = schedule
-    }
-}
-
-/// Computes the uncertainty maps of every slice with the model's current weights (MC inference).
-public typealias UncertaintySource = (_ model: UGMAE, _ slices: [SliceSample], _ request: UncertaintyRequest) throws -> [SliceUncertainty]
+/// Computes the uncertainty maps of every slice with the model's current weights and the given MC inference settings.
+public typealias UncertaintySource = (_ model: UGMAE, _ slices: [SliceSample], _ options: UncertaintyOptions) throws -> [SliceUncertainty]
 
 /// The current uncertainty of the whole training set reduced to what masking needs: per-patch sums.
 public struct UncertaintySums: Sendable, Equatable {

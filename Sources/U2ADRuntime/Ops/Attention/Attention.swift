@@ -1,0 +1,75 @@
+/// Shape of a multi-head attention call.
+///
+/// `qkv` is `[batch * tokens, 3 * heads * headDim]` as timm's fused qkv Linear writes it:
+/// row `t` holds q, k and v, each as `heads` contiguous runs of `headDim` values.
+/// The output is `[batch * tokens, heads * headDim]` and the log-sum-exp `[batch, heads, tokens]`.
+public struct AttentionShape: Sendable, Equatable {
+    public var batch: Int
+    public var tokens: Int
+    public var heads: Int
+    public var headDim: Int
+
+    public init(batch: Int, tokens: Int, heads: Int, headDim: Int) {
+        self.batch = batch
+        self.tokens = tokens
+        self.heads = heads
+        self.headDim = headDim
+    }
+
+    public var width: Int { heads * headDim }
+    /// `4 T^2 d` per head: the two products QK^T and PV, multiply-adds counted as two.
+    public var forwardFLOPs: Double { 4 * Double(batch * width) * Double(tokens) * Double(tokens) }
+    /// Twice the forward: dV, dP, dS·K and dS^T·Q.
+    public var backwardFLOPs: Double { 2 * forwardFLOPs }
+}
+
+/// Fused softmax attention without the tokens x tokens matrix, with dropout on the probabilities.
+public protocol AttentionOps: AnyObject {
+    /// `out = drop(softmax(q k^T / sqrt(headDim))) v` per head; saves the row log-sum-exp (base e) of the scaled scores.
+    /// Dropout element of (batch row b, head h, query i, key j) is `(h T + i) T + j` of pass `firstPass + b`.
+    func attentionForward(qkv: Buffer, into out: Buffer, logSumExp: Buffer, shape: AttentionShape, dropout: DropoutSpec?) throws
+    /// Gradients of ``attentionForward`` into `dqkv` (same layout as `qkv`), with the same dropout mask.
+    func attentionBackward(qkv: Buffer, out: Buffer, gradOut: Buffer, logSumExp: Buffer, into dqkv: Buffer,
+                           shape: AttentionShape, dropout: DropoutSpec?) throws
+}
+
+public enum Attention: OpDescription {
+    public static let name = "attention"
+    public static let kernelFile = "attention.cl"
+
+    /// Work items per group (queries or keys per tile) on an OpenCL device: the tuning entry.
+    static func block(for device: OpenCLDevice) -> Int { device.type == .gpu ? 64 : 32 }
+
+    static func defines(headDim: Int, block: Int) -> String { "-DHEAD_DIM=\(headDim) -DBLOCK=\(block)" }
+
+    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "-DBLOCK=\(block(for: device))" }
+
+    public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws {
+        let kernels = try backend.kernels(AttentionKernels.self)
+        for headDim in headDims { _ = try kernels.kernels(headDim: headDim) }
+    }
+
+    /// The encoder's (128 wide, 16 heads) and the decoder's (64 wide, 8 heads) attention at 1025 tokens.
+    public static func benchmarks(batch: Int) -> [OpBenchmark] {
+        [(128, 16), (64, 8)].flatMap { width, heads -> [OpBenchmark] in
+            let shape = AttentionShape(batch: batch, tokens: referenceTokens, heads: heads, headDim: width / heads)
+            let rows = batch * referenceTokens
+            func inputs(_ backend: Backend) throws -> (qkv: Buffer, out: Buffer, lse: Buffer) {
+                (try backend.makeBuffer(benchmarkValues(rows * 3 * width, seed: 3)), try backend.makeBuffer([rows, width]),
+                 try backend.makeBuffer([batch * heads * referenceTokens]))
+            }
+            return [
+                OpBenchmark("forward width \(width), \(heads) heads", flops: shape.forwardFLOPs, bytes: 16 * Double(rows * width)) { backend in
+                    let t = try inputs(backend)
+                    return { try backend.attentionForward(qkv: t.qkv, into: t.out, logSumExp: t.lse, shape: shape, dropout: nil) }
+                },
+                OpBenchmark("backward width \(width), \(heads) heads", flops: shape.backwardFLOPs, bytes: 32 * Double(rows * width)) { backend in
+                    let t = try inputs(backend)
+                    try backend.attentionForward(qkv: t.qkv, into: t.out, logSumExp: t.lse, shape: shape, dropout: nil)
+                    let dout = try backend.makeBuffer(benchmarkValues(rows * width, seed: 4)), dqkv = try backend.makeBuffer([rows, 3 * width])
+                    return { try backend.attentionBackward(qkv: t.qkv, out: t.out, gradOut: dout, logSumExp: t.lse, into: dqkv, shape: shape, dropout: nil) }
+                },
+            ]
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// LayerNorm over the last dimension, forward and backward, with deterministic parameter-gradient sums.
+public protocol LayerNormOps: AnyObject {
+    /// `y = (x - mean) / sqrt(var + epsilon) * gamma + beta` per row of `dim` values (biased variance, as PyTorch);
+    /// saves `mean` and `rstd = 1 / sqrt(var + epsilon)` per row for the backward pass.
+    func layerNormForward(_ x: Buffer, gamma: Buffer, beta: Buffer, into y: Buffer,
+                          mean: Buffer, rstd: Buffer, rows: Int, dim: Int, epsilon: Float) throws
+    /// `dx (+)= rstd (dy gamma - mean(dy gamma) - xhat mean(dy gamma xhat))` (added to `dx` when `accumulate`);
+    /// `dgamma = sum over rows of dy xhat` and `dbeta = sum of dy` are overwritten.
+    func layerNormBackward(_ dy: Buffer, x: Buffer, gamma: Buffer, mean: Buffer, rstd: Buffer,
+                           dx: Buffer, dgamma: Buffer, dbeta: Buffer, rows: Int, dim: Int, accumulate: Bool) throws
+}
+
+public enum LayerNorm: OpDescription {
+    public static let name = "layernorm"
+    public static let kernelFile = "layernorm.cl"
+    /// Row chunks of the parameter-gradient sums: fixed, so that results do not depend on the device or thread count.
+    static let gradientChunks = 32
+
+    /// Work items per row on an OpenCL device (a power of two): the tuning entry.
+    static func groupSize(for device: OpenCLDevice) -> Int { device.type == .gpu ? 32 : 8 }
+
+    public static func flops(rows: Int, dim: Int) -> Double { 8 * Double(rows * dim) }
+
+    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "-DWG=\(groupSize(for: device))" }
+
+    public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws { _ = try backend.kernels(LayerNormKernels.self) }
+
+    public static func benchmarks(batch: Int) -> [OpBenchmark] {
+        let rows = batch * referenceTokens
+        return [128, 64].flatMap { dim -> [OpBenchmark] in
+            func inputs(_ backend: Backend) throws -> (x: Buffer, gamma: Buffer, beta: Buffer, y: Buffer, mean: Buffer, rstd: Buffer) {
+                (try backend.makeBuffer(benchmarkValues(rows * dim, seed: 1)), try backend.makeBuffer(benchmarkValues(dim, seed: 2)),
+                 try backend.makeBuffer(benchmarkValues(dim, seed: 3)), try backend.makeBuffer([rows, dim]),
+                 try backend.makeBuffer([rows]), try backend.makeBuffer([rows]))
+            }
+            return [
+                OpBenchmark("forward \(rows) x \(dim)", flops: flops(rows: rows, dim: dim), bytes: 8 * Double(rows * dim)) { backend in
+                    let t = try inputs(backend)
+                    return { try backend.layerNormForward(t.x, gamma: t.gamma, beta: t.beta, into: t.y, mean: t.mean, rstd: t.rstd, rows: rows, dim: dim, epsilon: 1e-5) }
+                },
+                OpBenchmark("backward \(rows) x \(dim)", flops: 1.5 * flops(rows: rows, dim: dim), bytes: 12 * Double(rows * dim)) { backend in
+                    let t = try inputs(backend)
+                    try backend.layerNormForward(t.x, gamma: t.gamma, beta: t.beta, into: t.y, mean: t.mean, rstd: t.rstd, rows: rows, dim: dim, epsilon: 1e-5)
+                    let dy = try backend.makeBuffer(benchmarkValues(rows * dim, seed: 4)), dx = try backend.makeBuffer([rows, dim])
+                    let dgamma = try backend.makeBuffer([dim]), dbeta = try backend.makeBuffer([dim])
+                    return { try backend.layerNormBackward(dy, x: t.x, gamma: t.gamma, mean: t.mean, rstd: t.rstd, dx: dx, dgamma: dgamma, dbeta: dbeta,
+                                                           rows: rows, dim: dim, accumulate: false) }
+                },
+            ]
+        }
+    }
+}
