@@ -39,9 +39,11 @@ struct Demo: ParsableCommand {
             try writeCohort(Phantom.cohort(healthy: setting.healthy, lesioned: 0, key: cohortKey.fold(in: 0)), to: data.appendingPathComponent("healthy"))
             try writeCohort(Phantom.cohort(healthy: setting.normals, lesioned: 0, key: cohortKey.fold(in: 1)), to: data.appendingPathComponent("normal"))
             // Lesions larger and brighter than the generator's defaults, so that a model trained for minutes finds them.
-            var lesions = PhantomLesionRanges()
+            var lesions = CordLesionRanges()
+            lesions.count = 1...2
             lesions.area = 40...120
-            lesions.contrast = 0.6...1.0
+            lesions.contrast = 1.6...2.0
+            lesions.borderFraction = 0
             try writeCohort(Phantom.cohort(healthy: setting.clinicalHealthy, lesioned: setting.lesioned, key: cohortKey.fold(in: 2), lesionRanges: lesions),
                             to: data.appendingPathComponent("clinical"))
 

@@ -11,7 +11,7 @@ final class PhantomTests: XCTestCase {
 
     func testDeterministicForSeed() {
         var opt = PhantomOptions()
-        opt.lesions = [PhantomLesion(area: 30, contrast: 0.6)]
+        opt.lesions = [CordLesion(area: 30, contrast: 1.6)]
         let a = Phantom.generate(key: RandomKey(seed: 42), options: opt)
         let b = Phantom.generate(key: RandomKey(seed: 42), options: opt)
         XCTAssertEqual(a, b)
@@ -60,9 +60,9 @@ final class PhantomTests: XCTestCase {
         opt.noiseSigma = 0
         opt.biasStrength = 0
         let healthy = Phantom.generate(key: RandomKey(seed: 11), options: opt)
-        let contrast = 0.6
-        opt.lesions = [PhantomLesion(semiAxisAlong: 6, semiAxisAcross: 2.5, contrast: contrast, position: 0.3, offset: 0),
-                       PhantomLesion(area: 25, aspect: 2, contrast: contrast, position: 0.75)]
+        let contrast = 1.6
+        opt.lesions = [CordLesion(semiAxisAlong: 6, semiAxisAcross: 2.5, contrast: contrast, position: 0.3, offset: 0),
+                       CordLesion(area: 25, aspect: 2, contrast: contrast, position: 0.75)]
         let sick = Phantom.generate(key: RandomKey(seed: 11), options: opt)
         XCTAssertEqual(sick.anatomy, healthy.anatomy)
         XCTAssertEqual(sick.lesions.count, 2)
@@ -77,10 +77,10 @@ final class PhantomTests: XCTestCase {
             }
         }
         XCTAssertEqual(lesionPixels.count, sick.lesionPixelCount)
-        XCTAssertEqual(sick.lesions.map(\.pixelCount).reduce(0, +), lesionPixels.count)
+        XCTAssertEqual(sick.lesions.map(\.area).reduce(0, +), lesionPixels.count)
         // ~ pi * 6 * 2.5 = 47 px and ~25 px
-        XCTAssertTrue((30...65).contains(sick.lesions[0].pixelCount), "\(sick.lesions[0].pixelCount)")
-        XCTAssertTrue((15...38).contains(sick.lesions[1].pixelCount), "\(sick.lesions[1].pixelCount)")
+        XCTAssertTrue((30...65).contains(sick.lesions[0].area), "\(sick.lesions[0].area)")
+        XCTAssertTrue((15...38).contains(sick.lesions[1].area), "\(sick.lesions[1].area)")
         for les in sick.lesions {
             let r = Int(les.centerRow.rounded()), c = Int(les.centerCol.rounded())
             XCTAssertEqual(L[r, c], 6, "lesion centre not labelled")
@@ -95,13 +95,13 @@ final class PhantomTests: XCTestCase {
                 if L[rr, cc - 1] == 3 && L[rr, cc + 1] == 3 { ring += Double(sick.cleanSignal[rr, cc]); nring += 1 }
             } }
             XCTAssertGreaterThan(nring, 10)
-            XCTAssertEqual(Double(core) / (ring / nring), 1 + contrast, accuracy: 0.1)
+            XCTAssertEqual(Double(core) / (ring / nring), contrast, accuracy: 0.1)
         }
     }
 
     func testLesionVisibleWithNoise() {
         var opt = PhantomOptions()
-        opt.lesions = [PhantomLesion(semiAxisAlong: 7, semiAxisAcross: 3, contrast: 0.7, position: 0.5, offset: 0)]
+        opt.lesions = [CordLesion(semiAxisAlong: 7, semiAxisAcross: 3, contrast: 1.7, position: 0.5, offset: 0)]
         let s = Phantom.generate(key: RandomKey(seed: 5), options: opt)
         let img = s.slice.image, L = s.slice.labels
         var les = 0.0, nl = 0.0, cord = 0.0, nc = 0.0
@@ -139,7 +139,7 @@ func writePhantomDocPanel(to url: URL) throws {
     var tiles: [RGBImage] = []
     let healthy = Phantom.generate(key: RandomKey(seed: 5))
     var opt = PhantomOptions()
-    opt.lesions = [PhantomLesion(semiAxisAlong: 7, semiAxisAcross: 2.8, contrast: 0.7, position: 0.45, offset: 0)]
+    opt.lesions = [CordLesion(semiAxisAlong: 7, semiAxisAcross: 2.8, contrast: 1.7, position: 0.45, offset: 0)]
     let sick = Phantom.generate(key: RandomKey(seed: 8), options: opt)
     for s in [healthy, sick] {
         tiles.append(RGBImage(gray: s.slice.image))

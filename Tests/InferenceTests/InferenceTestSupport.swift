@@ -24,7 +24,7 @@ func randomModel(_ configuration: UGMAEConfiguration = tinyConfiguration, backen
 /// A synthetic sagittal slice from the phantom, with a lesion when asked.
 func phantomSlice(seed: UInt64, name: String, lesion: Bool = false) -> SliceSample {
     var options = PhantomOptions()
-    if lesion { options.lesions = [PhantomLesion(semiAxisAlong: 6, semiAxisAcross: 2, contrast: 0.6)] }
+    if lesion { options.lesions = [CordLesion(semiAxisAlong: 6, semiAxisAcross: 2, contrast: 1.6)] }
     let sample = Phantom.generate(key: RandomKey(seed: seed), options: options)
     return SliceSample(name: name, size: 256, image: sample.slice.image.pixels, roi: sample.slice.roi.pixels, labels: sample.slice.labels.pixels)
 }

@@ -101,7 +101,8 @@ extension Phantom {
         var texMuscle: ValueNoise
         var texSkin: ValueNoise
         var biasCoeffs: [Double] = []
-        var lesions: [(center: (s: Double, d: Double), a: Double, b: Double, contrast: Double, spec: PhantomLesion)] = []
+        var lesions: [LesionPlacement] = []
+        var confounders = DrawnConfounders.none
         // Per-row axis geometry.
         var center: [Double] = []
         var cosT: [Double] = []

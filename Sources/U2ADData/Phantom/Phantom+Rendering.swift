@@ -6,7 +6,7 @@ extension Phantom.Builder {
         let scale = Double(n) / 256
         var signal = [Double](repeating: 0, count: n * n)
         var labels = [Float](repeating: 0, count: n * n)
-        var lesionCounts = [Int](repeating: 0, count: lesions.count)
+        var lesionPixels = [[LesionPixel]](repeating: [], count: lesions.count)
         let boneRim = 0.1, ligament = 0.09, air = 0.015
         let brain = 0.45 * an.brightness
 
@@ -123,28 +123,28 @@ extension Phantom.Builder {
                         }
                     }
 
-                    // Dural sac: dark dura / ligaments, CSF, cord, lesions.
+                    // Dural sac: dark dura / ligaments, CSF with flow artefacts, cord with partial volume, lesions.
                     let duraSD = max(can.anterior - 1.3 * scale - d, d - can.posterior - 1.3 * scale)
                     px.paint(duraSD, ligament)
                     let csfSD = max(can.anterior - d, d - can.posterior)
-                    px.paint(csfSD, an.csfSignal * (0.97 + 0.06 * fine) * an.brightness, label: 4)
-                    let cordSD = abs(d - an.cordShift) - can.cordHalf
-                    let cordValue = an.cordSignal * (0.96 + 0.08 * coarse) * an.brightness
-                    px.paint(cordSD, cordValue, label: 3)
-                    if cordSD < 0.5 {
-                        for (k, les) in lesions.enumerated() {
-                            let x = (s - les.center.s) / les.a, y = (d - les.center.d) / les.b
-                            let rho = (x * x + y * y).squareRoot()
-                            if rho > 1 + 1 / min(les.a, les.b) { continue }
-                            // Half-intensity edge at rho == 1, about one pixel wide.
-                            let sd = (rho - 1) * min(les.a, les.b)
-                            let w = min(max(0.5 - sd, 0), 1)
-                            let inCord = min(max(0.5 - cordSD, 0), 1)
-                            px.value += w * inCord * les.contrast * cordValue
-                            if sd < 0 && cordSD < 0 && px.label != 6 {
-                                px.label = 6
-                                lesionCounts[k] += 1
+                    if csfSD < 1 {
+                        let flow = flowFactor(s, d, canal: can, texture: fine)
+                        px.paint(csfSD, an.csfSignal * (0.97 + 0.06 * fine) * an.brightness * flow, label: 4)
+                        let delta = d - an.cordShift
+                        if abs(delta) < can.cordHalf + 1 {
+                            let fraction = cordFraction(delta, half: can.cordHalf)
+                            let cordValue = cordSignal(row: rr, col: cc)
+                            px.value += (cordValue - px.value) * fraction
+                            if fraction >= 0.5 { px.label = 3 }
+                            var added = 0.0
+                            for (k, placement) in lesions.enumerated() where fraction > 0 {
+                                let weight = fraction * placement.lesion.weight(along: s - placement.along, across: d - placement.across)
+                                guard weight > 0 else { continue }
+                                lesionPixels[k].append(LesionPixel(row: r, col: c, weight: weight))
+                                added = max(added, weight * (placement.lesion.contrast - 1) * cordValue)
+                                if weight >= 0.5 { px.label = 6 }
                             }
+                            px.value += added
                         }
                     }
                 }
@@ -153,10 +153,9 @@ extension Phantom.Builder {
             }
         }
 
-        // Bias field, Rician noise, normalisation.
+        // Bias field, band-limited Rician noise, normalisation, cord-label error.
         let clean = Image2D(rows: n, cols: n, doubles: signal)
-        var noisy = signal
-        let sigma = an.noiseSigma * an.brightness
+        var biased = signal
         for r in 0..<n {
             let y = 2 * Double(r) / Double(n - 1) - 1
             for c in 0..<n {
@@ -165,32 +164,29 @@ extension Phantom.Builder {
                 let field = 1 + an.biasStrength * (0.45 * b[0] * x + 0.45 * b[1] * y + 0.3 * b[2] * x * y
                                                    + 0.3 * b[3] * (x * x - 0.33) + 0.3 * b[4] * (y * y - 0.33)
                                                    + 0.2 * b[5] * sin(2.2 * x + 1.3 * y))
-                let v = signal[r * n + c] * field
-                if sigma > 0 {
-                    let re = v + sigma * noiseRng.normal()
-                    let im = sigma * noiseRng.normal()
-                    noisy[r * n + c] = (re * re + im * im).squareRoot()
-                } else {
-                    noisy[r * n + c] = max(v, 0)
-                }
+                biased[r * n + c] = signal[r * n + c] * field
             }
         }
+        let acquired = acquire(biased, sigma: an.noiseSigma * confounders.noiseFactor * an.brightness, rng: &noiseRng)
         let image: [Double]
         if options.normalize {
-            image = Preprocessing.clipAndNormalize(noisy, lowerPercentile: options.preprocessing.lowerPercentile,
+            image = Preprocessing.clipAndNormalize(acquired, lowerPercentile: options.preprocessing.lowerPercentile,
                                                    upperPercentile: options.preprocessing.upperPercentile)
         } else {
-            image = noisy.map { min(max($0, 0), 1) }
+            image = acquired.map { min(max($0, 0), 1) }
         }
-        let labelImage = Image2D(rows: n, cols: n, pixels: labels)
+        let trueLabels = Image2D(rows: n, cols: n, pixels: labels)
+        let labelImage = Image2D(rows: n, cols: n, pixels: labelsWithMaskErrors(labels))
         let roi = Preprocessing.roiMask(labels: labelImage, options: options.preprocessing)
         let slice = PreprocessedSlice(image: Image2D(rows: n, cols: n, doubles: image), roi: roi, labels: labelImage)
-        let placed: [PlacedLesion] = lesions.enumerated().map { k, les in
-            let p = pixel(fromAxis: les.center.s, les.center.d)
-            return PlacedLesion(lesion: les.spec, centerRow: p.row, centerCol: p.col,
-                                semiAxisAlong: les.a, semiAxisAcross: les.b, pixelCount: lesionCounts[k])
+        let placed: [PlacedLesion] = lesions.enumerated().map { k, placement in
+            let p = pixel(fromAxis: placement.along, placement.across)
+            return PlacedLesion(requested: placement.requested, lesion: placement.lesion, centerRow: p.row, centerCol: p.col,
+                                cordSignal: cordSignal(row: p.row, col: p.col), pixels: lesionPixels[k],
+                                touchesCordBorder: PlacedLesion.touchesBorder(lesionPixels[k], labels: trueLabels))
         }
-        return PhantomSample(slice: slice, key: key, anatomy: an, lesions: placed, cleanSignal: clean)
+        return PhantomSample(slice: slice, trueLabels: trueLabels, key: key, anatomy: an, confounders: confounders,
+                             lesions: placed, cleanSignal: clean)
     }
 
     /// Body centre across the axis for a straight canal (used for the C1 arch).

@@ -5,44 +5,47 @@ import U2ADRandom
 /// (see docs/phantom.md). Anterior is left, superior is top. Label legend: 0 background,
 /// 1 disc, 2 vertebral body, 3 cord, 4 CSF, 6 T2 hyperintensity.
 ///
-/// The anatomy, the noise and the lesions use separate random streams, so the same seed gives
-/// the same patient with and without lesions.
+/// The anatomy, the confounders, the noise and the lesions use separate random streams, so the same key gives the
+/// same patient with and without lesions.
 public enum Phantom {
 
-    /// Generates one slice: the patient of `key` with `options`' lesions.
+    /// Generates one slice: the patient of `key` with `options`' lesions. Every lesion must be valid
+    /// (`CordLesion.invalidReason` is `nil`).
     public static func generate(key: RandomKey, options: PhantomOptions = PhantomOptions()) -> PhantomSample {
+        for lesion in options.lesions {
+            if let reason = lesion.invalidReason { preconditionFailure("Phantom.generate: \(reason)") }
+        }
         var rng = key.split(.phantomAnatomy).stream()
         let anatomy = drawAnatomy(&rng, options: options)
         var builder = Builder(anatomy: anatomy, size: options.size, rng: &rng)
+        var confounderRng = key.split(.phantomArtefacts).stream()
+        builder.confounders = builder.drawConfounders(options.confounders, rng: &confounderRng)
         var lesionRng = key.split(.phantomLesions).stream()
         builder.placeLesions(options.lesions, rng: &lesionRng)
         var noiseRng = key.split(.phantomNoise).stream()
         return builder.render(key: key, options: options, noiseRng: &noiseRng)
     }
 
-    /// `healthy` lesion-free slices then `lesioned` slices with random lesions, each a different
-    /// patient derived from `key`.
+    /// `healthy` lesion-free patients then `lesioned` patients with lesions drawn from `lesionRanges`, each a
+    /// different patient derived from `key`, all from the same anatomy and confounder distribution. Patient `i` is
+    /// `generate(key: patientKey(i, in: key))`, so its lesion-free twin is one call away.
     public static func cohort(healthy: Int, lesioned: Int, key: RandomKey,
                               options: PhantomOptions = PhantomOptions(),
-                              lesionRanges: PhantomLesionRanges = PhantomLesionRanges()) -> [PhantomSample] {
-        var out: [PhantomSample] = []
-        out.reserveCapacity(healthy + lesioned)
-        for i in 0..<(healthy + lesioned) {
-            let patient = key.split(.phantomCohort).fold(in: i)
+                              lesionRanges: CordLesionRanges = CordLesionRanges()) -> [PhantomSample] {
+        (0..<(healthy + lesioned)).map { i in
+            let patient = patientKey(i, in: key)
             var opt = options
             opt.lesions = []
             if i >= healthy {
-                var r = patient.split(.phantomLesions).fold(in: 1).stream()
-                let n = r.int(in: lesionRanges.count)
-                for _ in 0..<n {
-                    opt.lesions.append(PhantomLesion(
-                        area: r.uniform(lesionRanges.area.lowerBound, lesionRanges.area.upperBound),
-                        aspect: r.uniform(lesionRanges.aspect.lowerBound, lesionRanges.aspect.upperBound),
-                        contrast: r.uniform(lesionRanges.contrast.lowerBound, lesionRanges.contrast.upperBound)))
-                }
+                var random = patient.split(.phantomLesions).fold(in: 1).stream()
+                opt.lesions = lesionRanges.draw(&random)
             }
-            out.append(generate(key: patient, options: opt))
+            return generate(key: patient, options: opt)
         }
-        return out
+    }
+
+    /// The key of patient `index` of a cohort drawn from `key`.
+    public static func patientKey(_ index: Int, in key: RandomKey) -> RandomKey {
+        key.split(.phantomCohort).fold(in: index)
     }
 }
