@@ -82,6 +82,23 @@ public struct CordLesion: Sendable, Equatable, Codable {
         return out
     }
 
+    /// The lesion as placed at `position` in a cord of labelled half-width `half` pixels: the across axis at most
+    /// `half - 0.5` (`fitted`), the offset as given, at the border (`atCordBorder`, side drawn) or drawn inside the cord.
+    func placed(at position: Double, cordHalfWidth half: Double, random: inout RandomStream) -> CordLesion {
+        var lesion = fitted(maxAcross: half - 0.5)
+        let across = lesion.semiAxisAcross
+        if let given = offset {
+            lesion.offset = min(max(given, -1), 1)
+        } else if atCordBorder {
+            lesion.offset = (random.uniform() < 0.5 ? -1 : 1) * max(half - 0.5 * across, 0) / half
+        } else {
+            let room = max(half - across - 0.5, 0)
+            lesion.offset = random.uniform(-room, room) / half
+        }
+        lesion.position = position
+        return lesion
+    }
+
     /// The lesion's weight at an offset from its centre, in pixels along and across the cord axis, before the cord
     /// fraction: 1 in the core, 0.5 on the outline, 0 beyond `edgeWidth / 2` outside it.
     public func weight(along: Double, across: Double) -> Double {

@@ -74,19 +74,8 @@ public enum LesionInsertion {
         let position = requested.position ?? random.uniform(0.1, 0.9)
         let row = eligible[Int((min(max(position, 0), 1) * Double(eligible.count - 1)).rounded())]
         let half = row.width / 2
-        var lesion = requested.fitted(maxAcross: half - 0.5)
-        let across = lesion.semiAxisAcross
-        let offset: Double
-        if let given = requested.offset {
-            offset = min(max(given, -1), 1)
-        } else if requested.atCordBorder {
-            offset = (random.uniform() < 0.5 ? -1 : 1) * max(half - 0.5 * across, 0) / half
-        } else {
-            let room = max(half - across - 0.5, 0)
-            offset = random.uniform(-room, room) / half
-        }
-        lesion.position = position
-        lesion.offset = offset
+        let lesion = requested.placed(at: position, cordHalfWidth: half, random: &random)
+        let offset = lesion.offset!
         let (u, v) = (row.along, row.across)
         let centerRow = Double(row.row) + offset * half * v.row
         let centerCol = row.center + offset * half * v.col

@@ -32,7 +32,7 @@ public struct PhantomConfounders: Sendable, Equatable {
     public var bandwidthAlong: ClosedRange<Double> = 0.7...0.8
     /// Relative amplitude of the slow variation of the cord signal (grey and white matter, obliquity, coil elements):
     /// the cord signal is `1 - h ... 1 + h` times its mean, smoothly over about 14 pixels.
-    public var cordHeterogeneity: Double = 0.08
+    public var cordHeterogeneity: Double = 0.12
     /// Noise level spread between patients: the noise sigma is multiplied by a factor drawn log-uniformly in
     /// `1 / noiseSpread ... noiseSpread` (on top of the anatomy's +-35 %).
     public var noiseSpread: Double = 1.4
