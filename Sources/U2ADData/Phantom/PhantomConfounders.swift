@@ -77,7 +77,9 @@ public enum CordMaskError: String, Sendable, Equatable, Codable, CaseIterable {
 
 /// A stretch of rows whose cord label is wrong.
 public struct CordMaskErrorRun: Sendable, Equatable {
+    /// The rows (of this slice).
     public var rows: Range<Int>
+    /// How their cord label is wrong.
     public var kind: CordMaskError
 }
 
@@ -99,10 +101,14 @@ public struct DrawnConfounders: Sendable, Equatable {
     public var sliceThickness: Double
     /// Slice centre from the cord's midline, pixels (signed).
     public var sliceOffset: Double
+    /// Left-right / anterior-posterior diameter of the cord.
     public var cordWidthRatio: Double
+    /// Flow voids and in-flow enhancement.
     public var flowArtefacts: [FlowArtefact]
+    /// Fractions of the frequencies acquired across and along the cord (1 = no ringing).
     public var bandwidthAcross: Double
     public var bandwidthAlong: Double
+    /// Relative amplitude of the slow cord signal variation.
     public var cordHeterogeneity: Double
     /// The patient's noise sigma is `PhantomAnatomy.noiseSigma * noiseFactor`.
     public var noiseFactor: Double
