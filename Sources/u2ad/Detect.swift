@@ -101,8 +101,7 @@ struct InferenceArguments: ParsableArguments {
         options.firstVertebra = firstVertebra.uppercased()
         options.fallbackSegmentMM = segmentMM
         try options.validate()
-        guard fpr >= 0, fpr < 1 else { throw PipelineError.badOption("--fpr", "must be in [0, 1), got \(fpr)") }
-        if let threshold, !threshold.isFinite { throw PipelineError.badOption("--threshold", "must be a finite number") }
+        try ThresholdResolution.validate(threshold: threshold, falsePositiveRate: fpr)
         return options
     }
 
@@ -115,16 +114,13 @@ struct InferenceArguments: ParsableArguments {
         return model
     }
 
-    /// The stored thresholds, warning when they were calibrated with other settings.
-    func storedThresholds(uncertainty: UncertaintyOptions, scoring: ScoringOptions) throws -> DetectionThresholds? {
-        guard FileManager.default.fileExists(atPath: thresholdsURL.path) else { return nil }
-        let stored = try DetectionThresholds.load(thresholdsURL)
-        var calibration = stored.uncertainty, current = uncertainty
-        calibration?.seed = 0; calibration?.maxBatch = nil; current.seed = 0; current.maxBatch = nil
-        if calibration != current || stored.scoring != scoring {
-            log("warning: \(thresholdsURL.lastPathComponent) was calibrated with other inference or scoring settings; its threshold may not fit")
-        }
-        return stored
+    /// The thresholds of this run (see ``ThresholdResolution``); `fallback` calibrates when none is given or stored.
+    func thresholds(uncertainty: UncertaintyOptions, scoring: ScoringOptions, fallback: () -> DetectionThresholds?,
+                    fallbackWarning: String? = nil) throws -> ThresholdResolution {
+        let resolution = try ThresholdResolution.resolve(option: threshold, file: thresholdsURL, uncertainty: uncertainty, scoring: scoring,
+                                                         fallback: fallback, fallbackWarning: fallbackWarning)
+        resolution.warnings.forEach(log)
+        return resolution
     }
 }
 
@@ -161,28 +157,12 @@ struct Detect: ParsableCommand {
         do { try detect() } catch { failAndExit(error) }
     }
 
-    /// For patients read from NIfTI, the maps as volumes aligned with the scan (`<patient>/<volume>.<map>.nii.gz`).
-    private func writeVolumeMaps(_ analysis: DetectionAnalysis, to outFolder: URL) throws {
-        let slicing = VolumeSlicing()
-        for (patient, maps) in zip(analysis.inputs, analysis.maps) {
-            guard let first = patient.slices.first, first.volumeSliceIndex != nil,
-                  let path = first.source.split(separator: "#").first.map(String.init) else { continue }
-            let slices = zip(patient.slices, maps).compactMap { slice, map in
-                slice.volumeSliceIndex.map { (index: $0, maps: ["reconstruction": map.reconstruction, "epistemic": map.epistemic, "aleatoric": map.aleatoric]) }
-            }
-            let folder = outFolder.appendingPathComponent(patient.name)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let written = try slicing.writeVolumeMaps(of: URL(fileURLWithPath: path), slices: slices, size: first.size, to: folder)
-            log("\(patient.name): wrote \(written.map(\.lastPathComponent).joined(separator: ", ")) in the scan's geometry")
-        }
-    }
-
     private func detect() throws {
         let started = Date()
         let outFolder = URL(fileURLWithPath: out)
         let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: input), label: "input", outFolder: outFolder)
 
-        var threshold = inference.threshold, pixelThreshold: Double?, source = ThresholdSource.option
+        let resolution: ThresholdResolution
         if calibrate {
             guard let calibrated = analysis.calibrate(falsePositiveRate: inference.fpr) else {
                 throw PipelineError.badOption("--calibrate", "no slice of \(input) has a scored cord segment")
@@ -191,20 +171,15 @@ struct Detect: ParsableCommand {
             log(String(format: "calibrated threshold %.6g on %d segments of %d slices (false-positive rate %.3f); wrote %@",
                        calibrated.segment, calibrated.calibrationSegments, calibrated.calibrationSlices, calibrated.achievedFalsePositiveRate,
                        inference.thresholdsURL.path))
-            threshold = threshold ?? calibrated.segment
-            source = inference.threshold == nil ? .calibrated : .option
-            pixelThreshold = calibrated.pixel
-        } else if let stored = try inference.storedThresholds(uncertainty: uncertainty, scoring: scoring) {
-            pixelThreshold = stored.pixel
-            if threshold == nil { threshold = stored.segment; source = .file }
-        } else if threshold == nil {
-            source = .none
-            log("warning: no threshold (give --threshold, or calibrate with --calibrate on normal scans); decisions are left out")
+            resolution = ThresholdResolution.calibrated(calibrated, option: inference.threshold)
+        } else {
+            resolution = try inference.thresholds(uncertainty: uncertainty, scoring: scoring, fallback: { nil })
         }
+        let threshold = resolution.segment, pixelThreshold = resolution.pixel, source = resolution.source
 
         let decided = analysis.results.map { $0.applying(threshold: threshold) }
         try analysis.writeSliceOutputs(to: outFolder, decided: decided, threshold: threshold, pixelThreshold: pixelThreshold)
-        try writeVolumeMaps(analysis, to: outFolder)
+        for file in try analysis.writeVolumeMaps(to: outFolder) { log("wrote \(file.path) in the scan's geometry") }
         let backend = model.backend
         let report = DetectionReport(weights: inference.weightsURL.path, backend: backend.kind.rawValue, device: backend.deviceName,
                                      analysis: analysis, threshold: threshold, thresholdSource: source, pixelThreshold: pixelThreshold,

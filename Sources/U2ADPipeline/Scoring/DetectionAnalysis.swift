@@ -30,7 +30,7 @@ public struct DetectionAnalysis: Sendable {
             let patientMaps = Array(run.maps[next..<(next + patient.slices.count)])
             next += patient.slices.count
             let scored = zip(patientMaps, patient.slices).map {
-                AnomalyScoring.score(maps: $0, labels: $1.labels, source: $1.source, options: scoring)
+                AnomalyScoring.score(maps: $0, labels: $1.labels, source: $1.origin.description, options: scoring)
             }
             maps.append(patientMaps)
             curves.append(scored.map(\.curve))
@@ -73,6 +73,26 @@ public struct DetectionAnalysis: Sendable {
                 written += ["\(relative).panel.png", "\(relative).curve.svg"]
                 progress?("wrote \(relative).*")
             }
+        }
+        return written
+    }
+
+    /// For patients read from NIfTI volumes, the maps as volumes aligned with each scan
+    /// (`<out>/<patient>/<volume>.<map>.nii.gz`). Returns the files written.
+    @discardableResult
+    public func writeVolumeMaps(to folder: URL) throws -> [URL] {
+        var written: [URL] = []
+        for (patient, maps) in zip(inputs, maps) {
+            guard case .volume(let path, _)? = patient.slices.first?.origin else { continue }
+            let slices = zip(patient.slices, maps).compactMap { slice, map -> (index: Int, maps: [String: [Float]])? in
+                guard case .volume(_, let index) = slice.origin else { return nil }
+                return (index, ["reconstruction": map.reconstruction, "epistemic": map.epistemic, "aleatoric": map.aleatoric])
+            }
+            let patientFolder = folder.appendingPathComponent(Self.fileName(patient.name))
+            do { try FileManager.default.createDirectory(at: patientFolder, withIntermediateDirectories: true) } catch {
+                throw PipelineError.badFile(patientFolder.path, "cannot be created")
+            }
+            written += try VolumeSlicing().writeVolumeMaps(of: URL(fileURLWithPath: path), slices: slices, size: patient.slices[0].size, to: patientFolder)
         }
         return written
     }
