@@ -36,6 +36,12 @@ struct InferenceArguments: ParsableArguments {
     var firstVertebra: String = "C2"
     @Option(name: .customLong("segment-mm"), help: "Segment length along the cord when vertebral bodies are not labelled.")
     var segmentMM: Double = 16
+    @Option(help: "Residual scored: positive (image above the reconstruction, the default) or absolute (the reference's |image - reconstruction|).")
+    var residual = "positive"
+    @Option(help: "Residual scale per slice: slice (robust z-score over the slice's region, the default) or none.")
+    var normalize = "slice"
+    @Option(help: "Row value of the curve: local:SIGMA (largest Gaussian-averaged pixel, default local:2) or mean (the reference's row mean).")
+    var aggregate = "local:2"
     @Flag(name: .customLong("single-patient"), help: "Treat the slices directly in the input folder as one patient.")
     var singlePatient = false
     @Option(help: "Segment decision threshold (default: the thresholds file beside the weights).")
@@ -44,6 +50,8 @@ struct InferenceArguments: ParsableArguments {
     var thresholds: String?
     @Option(help: "False-positive rate on normal scans for calibration.")
     var fpr: Double = 0.05
+    @Option(name: .customLong("calibration-level"), help: "What --fpr counts: patient (normal patients flagged) or segment (normal segments flagged).")
+    var calibrationLevelName = "patient"
     @Option(help: "With NIfTI input: label volumes (folder or file) paired with the images by name, as for preprocess.")
     var labels: String?
     @Option(name: .customLong("label-map"), help: "With NIfTI input: remap label values, e.g. 1=3 for a binary cord mask.")
@@ -51,6 +59,8 @@ struct InferenceArguments: ParsableArguments {
     @OptionGroup var backendOptions: BackendOptions
 
     var weightsURL: URL { URL(fileURLWithPath: weights) }
+
+    var calibrationLevel: CalibrationLevel { CalibrationLevel(rawValue: calibrationLevelName.lowercased()) ?? .patient }
 
     /// Creates `outFolder`, loads the model and the patients of `input`, and runs MC inference and scoring.
     func analyse(_ input: URL, label: String, outFolder: URL) throws
@@ -100,8 +110,20 @@ struct InferenceArguments: ParsableArguments {
         options.smoothingRows = smoothing
         options.firstVertebra = firstVertebra.uppercased()
         options.fallbackSegmentMM = segmentMM
+        guard let residualKind = ResidualKind(rawValue: residual.lowercased()) else {
+            throw PipelineError.badOption("--residual", "unknown residual '\(residual)'; use positive or absolute")
+        }
+        guard let normalization = ResidualNormalization(rawValue: normalize.lowercased()) else {
+            throw PipelineError.badOption("--normalize", "unknown normalisation '\(normalize)'; use slice or none")
+        }
+        options.residual = residualKind
+        options.normalization = normalization
+        options.aggregation = try RowAggregation(parsing: aggregate)
         try options.validate()
         try ThresholdResolution.validate(threshold: threshold, falsePositiveRate: fpr)
+        guard CalibrationLevel(rawValue: calibrationLevelName.lowercased()) != nil else {
+            throw PipelineError.badOption("--calibration-level", "unknown level '\(calibrationLevelName)'; use patient or segment")
+        }
         return options
     }
 
@@ -164,13 +186,13 @@ struct Detect: ParsableCommand {
 
         let resolution: ThresholdResolution
         if calibrate {
-            guard let calibrated = analysis.calibrate(falsePositiveRate: inference.fpr) else {
+            guard let calibrated = analysis.calibrate(falsePositiveRate: inference.fpr, level: inference.calibrationLevel) else {
                 throw PipelineError.badOption("--calibrate", "no slice of \(input) has a scored cord segment")
             }
             try calibrated.save(to: inference.thresholdsURL)
-            log(String(format: "calibrated threshold %.6g on %d segments of %d slices (false-positive rate %.3f); wrote %@",
-                       calibrated.segment, calibrated.calibrationSegments, calibrated.calibrationSlices, calibrated.achievedFalsePositiveRate,
-                       inference.thresholdsURL.path))
+            log(String(format: "calibrated threshold %.6g on %d segments of %d slices (%@ false-positive rate %.3f); wrote %@",
+                       calibrated.segment, calibrated.calibrationSegments, calibrated.calibrationSlices, inference.calibrationLevel.rawValue,
+                       calibrated.achievedFalsePositiveRate, inference.thresholdsURL.path))
             resolution = ThresholdResolution.calibrated(calibrated, option: inference.threshold)
         } else {
             resolution = try inference.thresholds(uncertainty: uncertainty, scoring: scoring, fallback: { nil })

@@ -29,8 +29,8 @@ struct Evaluate: ParsableCommand {
 
         let normal = analysis.results.indices.filter { analysis.results[$0].lesionPixels == 0 }
         let resolution = try inference.thresholds(uncertainty: uncertainty, scoring: scoring, fallback: {
-            DetectionThresholds.calibrate(normal: normal.flatMap { analysis.results[$0].slices }, maps: normal.flatMap { analysis.maps[$0] },
-                                          falsePositiveRate: inference.fpr, uncertainty: uncertainty, scoring: scoring)
+            DetectionThresholds.calibrate(normal: normal.map { analysis.results[$0] }, maps: normal.flatMap { analysis.maps[$0] },
+                                          falsePositiveRate: inference.fpr, level: inference.calibrationLevel, uncertainty: uncertainty, scoring: scoring)
         }, fallbackWarning: "warning: threshold calibrated in-sample on the \(normal.count) lesion-free patients of --data")
         let threshold = resolution.segment, pixelThreshold = resolution.pixel, source = resolution.source
         let decided = analysis.results.map { $0.applying(threshold: threshold) }

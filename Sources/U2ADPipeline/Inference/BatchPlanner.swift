@@ -11,6 +11,16 @@ public struct BatchPlan: Codable, Equatable, Sendable {
     /// Bytes the plan allows for per-pass buffers.
     public var budgetBytes: Int
     public var reason: String
+
+    public init(capacity: Int, bytesPerPass: Int, budgetBytes: Int, reason: String) {
+        self.capacity = capacity
+        self.bytesPerPass = bytesPerPass
+        self.budgetBytes = budgetBytes
+        self.reason = reason
+    }
+
+    /// No batches ran (maps computed without the network).
+    public static let none = BatchPlan(capacity: 0, bytesPerPass: 0, budgetBytes: 0, reason: "no network inference")
 }
 
 /// Plans the batch of MC passes from the device's limits.

@@ -22,12 +22,19 @@ public struct DetectionAnalysis: Sendable {
     public static func analyse(model: UGMAE, patients: [Patient], uncertainty: UncertaintyOptions, scoring: ScoringOptions,
                                progress: ((String) -> Void)? = nil) throws -> DetectionAnalysis {
         try scoring.validate()
-        let slices = patients.flatMap(\.slices)
-        let run = try UncertaintyMaps.run(model: model, slices: slices, options: uncertainty, progress: progress)
+        let run = try UncertaintyMaps.run(model: model, slices: patients.flatMap(\.slices), options: uncertainty, progress: progress)
+        return scored(patients: patients, maps: run.maps, uncertainty: uncertainty, scoring: scoring, passes: run.passes, batches: run.batches,
+                      plan: run.plan, inferenceSeconds: run.seconds)
+    }
+
+    /// Scores maps already computed (`maps` in the order of the patients' slices).
+    public static func scored(patients: [Patient], maps flat: [SliceMaps], uncertainty: UncertaintyOptions, scoring: ScoringOptions,
+                              passes: Int = 0, batches: Int = 0, plan: BatchPlan = .none,
+                              inferenceSeconds: Double = 0) -> DetectionAnalysis {
         var maps: [[SliceMaps]] = [], curves: [[AnomalyCurve]] = [], results: [PatientResult] = []
         var next = 0
         for patient in patients {
-            let patientMaps = Array(run.maps[next..<(next + patient.slices.count)])
+            let patientMaps = Array(flat[next..<(next + patient.slices.count)])
             next += patient.slices.count
             let scored = zip(patientMaps, patient.slices).map {
                 AnomalyScoring.score(maps: $0, labels: $1.labels, source: $1.origin.description, options: scoring)
@@ -37,12 +44,18 @@ public struct DetectionAnalysis: Sendable {
             results.append(PatientResult(name: patient.name, slices: scored.map(\.result)))
         }
         return DetectionAnalysis(inputs: patients, maps: maps, curves: curves, results: results, uncertainty: uncertainty, scoring: scoring,
-                                 passes: run.passes, batches: run.batches, plan: run.plan, inferenceSeconds: run.seconds)
+                                 passes: passes, batches: batches, plan: plan, inferenceSeconds: inferenceSeconds)
     }
 
-    /// Thresholds calibrated with every slice taken as normal.
-    public func calibrate(falsePositiveRate: Double) -> DetectionThresholds? {
-        DetectionThresholds.calibrate(normal: results.flatMap(\.slices), maps: maps.flatMap { $0 }, falsePositiveRate: falsePositiveRate,
+    /// The same maps scored with other scoring options (no inference).
+    public func rescored(with scoring: ScoringOptions) -> DetectionAnalysis {
+        DetectionAnalysis.scored(patients: inputs, maps: maps.flatMap { $0 }, uncertainty: uncertainty, scoring: scoring, passes: passes,
+                                 batches: batches, plan: plan, inferenceSeconds: inferenceSeconds)
+    }
+
+    /// Thresholds calibrated with every patient taken as normal.
+    public func calibrate(falsePositiveRate: Double, level: CalibrationLevel = .patient) -> DetectionThresholds? {
+        DetectionThresholds.calibrate(normal: results, maps: maps.flatMap { $0 }, falsePositiveRate: falsePositiveRate, level: level,
                                       uncertainty: uncertainty, scoring: scoring)
     }
 

@@ -1,0 +1,35 @@
+import U2ADModel
+
+/// How much network and training a study spends per method.
+public struct StudyBudget: Codable, Equatable, Sendable {
+    public var name: String
+    public var model: UGMAEConfiguration
+    public var pretrainEpochs: Int
+    public var adaptEpochs: Int
+    public var batch: Int
+    /// Adaptation regenerates its maps before epoch 0 and every this many epochs.
+    public var regenerateEvery: Int
+    /// K of the maps during adaptation.
+    public var adaptationSamplesPerPatch: Int
+    /// K of inference (calibration and test).
+    public var inferenceSamplesPerPatch: Int
+
+    /// Small enough for a 2-core CPU in minutes: 2 encoder and 1 decoder block of the reference widths with 16-pixel
+    /// patches (257 tokens instead of 1025).
+    public static let small = StudyBudget(
+        name: "small", model: UGMAEConfiguration(patchSize: 16, depth: 2, decoderDepth: 1),
+        pretrainEpochs: 80, adaptEpochs: 16, batch: 4, regenerateEvery: 8, adaptationSamplesPerPatch: 4, inferenceSamplesPerPatch: 6)
+
+    /// The reference configuration (12 + 8 blocks, 8-pixel patches) and schedule: meant for a GPU.
+    public static let full = StudyBudget(
+        name: "full", model: UGMAEConfiguration(), pretrainEpochs: 200, adaptEpochs: 200, batch: 10, regenerateEvery: 10,
+        adaptationSamplesPerPatch: 10, inferenceSamplesPerPatch: 10)
+
+    public static func named(_ name: String) throws -> StudyBudget {
+        switch name.lowercased() {
+        case "small": return .small
+        case "full": return .full
+        default: throw PipelineError.badOption("--budget", "unknown budget '\(name)'; use small or full")
+        }
+    }
+}
