@@ -29,6 +29,8 @@ struct StudyCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Bootstrap replicates per interval.")
     var replicates = 1000
+    @Option(name: .customLong("training-slices"), help: "Phantom cohort: healthy slices to pretrain on (default: the budget's).")
+    var trainingSlices: Int?
     @OptionGroup var backendOptions: BackendOptions
 
     func run() {
@@ -43,7 +45,13 @@ struct StudyCommand: ParsableCommand {
             try createFolder(folder, option: "--out")
             let studyCohort: StudyCohort
             switch cohort.lowercased() {
-            case "phantom": studyCohort = StudyCohort.phantom(key: RandomKey(seed: seed).split(.phantomCohort))
+            case "phantom":
+                var size = options.budget.phantomCohort
+                if let trainingSlices {
+                    guard (1...10_000).contains(trainingSlices) else { throw PipelineError.badOption("--training-slices", "must be in 1...10000, got \(trainingSlices)") }
+                    size.training = trainingSlices
+                }
+                studyCohort = StudyCohort.phantom(key: RandomKey(seed: seed).split(.phantomCohort), size: size)
             default: throw PipelineError.badOption("--cohort", "'\(cohort)' is not phantom or a folder of normal scans")
             }
             let backend = try backendOptions.makeBackend()

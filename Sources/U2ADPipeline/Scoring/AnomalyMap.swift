@@ -100,22 +100,31 @@ public enum AnomalyMap {
     }
 
     /// `sum g w v / sum g w` with a separable Gaussian `g` of `sigma` pixels (radius 3 sigma), over pixels of weight 1;
-    /// 0 where no weighted pixel is near.
+    /// 0 where no weighted pixel is near. Only the bounding box of the weighted pixels (plus the radius) is computed.
     static func normalizedGaussian(_ values: [Double], weights: [Double], size: Int, sigma: Double) -> [Double] {
         guard sigma > 0 else { return zip(values, weights).map { $1 > 0 ? $0 : 0 } }
         let radius = max(1, Int((3 * sigma).rounded(.up)))
         let kernel = (-radius...radius).map { exp(-Double($0 * $0) / (2 * sigma * sigma)) }
+        var top = size, bottom = -1, left = size, right = -1
+        for y in 0..<size {
+            for x in 0..<size where weights[y * size + x] > 0 {
+                top = min(top, y); bottom = max(bottom, y); left = min(left, x); right = max(right, x)
+            }
+        }
+        guard bottom >= 0 else { return [Double](repeating: 0, count: size * size) }
+        let ys = max(0, top - radius)..<min(size, bottom + 1 + radius)
+        let xs = max(0, left - radius)..<min(size, right + 1 + radius)
         func blur(_ x: [Double]) -> [Double] {
             var horizontal = [Double](repeating: 0, count: size * size), out = horizontal
-            for y in 0..<size {
-                for xx in 0..<size {
+            for y in ys {
+                for xx in xs {
                     var s = 0.0
                     for d in -radius...radius where xx + d >= 0 && xx + d < size { s += kernel[d + radius] * x[y * size + xx + d] }
                     horizontal[y * size + xx] = s
                 }
             }
-            for y in 0..<size {
-                for xx in 0..<size {
+            for y in ys {
+                for xx in xs {
                     var s = 0.0
                     for d in -radius...radius where y + d >= 0 && y + d < size { s += kernel[d + radius] * horizontal[(y + d) * size + xx] }
                     out[y * size + xx] = s

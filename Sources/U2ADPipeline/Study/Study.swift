@@ -95,6 +95,7 @@ public struct Study {
         let evaluator: StudyEvaluator = {
             var evaluator = StudyEvaluator(key: root.split(.bootstrap))
             evaluator.replicates = options.bootstrapReplicates
+            evaluator.pixelReplicates = min(evaluator.pixelReplicates, options.bootstrapReplicates)
             return evaluator
         }()
 

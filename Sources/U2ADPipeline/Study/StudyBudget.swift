@@ -13,6 +13,8 @@ public struct StudyBudget: Codable, Equatable, Sendable {
     public var adaptationSamplesPerPatch: Int
     /// K of inference (calibration and test).
     public var inferenceSamplesPerPatch: Int
+    /// The phantom cohort's size at this budget.
+    public var phantomCohort = PhantomCohortSize()
 
     /// Small enough for a 2-core CPU in minutes: 2 encoder and 1 decoder block of the reference widths with 16-pixel
     /// patches (257 tokens instead of 1025).
@@ -25,11 +27,24 @@ public struct StudyBudget: Codable, Equatable, Sendable {
         name: "full", model: UGMAEConfiguration(), pretrainEpochs: 200, adaptEpochs: 200, batch: 10, regenerateEvery: 10,
         adaptationSamplesPerPatch: 10, inferenceSamplesPerPatch: 10)
 
+    /// Seconds on any machine: a plumbing check of the whole protocol (the tests run it), not a measurement.
+    public static let tiny: StudyBudget = {
+        var budget = StudyBudget(name: "tiny", model: UGMAEConfiguration(patchSize: 16, embedDim: 32, depth: 1, heads: 4, decoderEmbedDim: 32,
+                                                                         decoderDepth: 1, decoderHeads: 4),
+                                 pretrainEpochs: 2, adaptEpochs: 2, batch: 2, regenerateEvery: 1, adaptationSamplesPerPatch: 2, inferenceSamplesPerPatch: 2)
+        budget.phantomCohort.training = 2
+        budget.phantomCohort.calibration = 3
+        budget.phantomCohort.healthyTest = 3
+        budget.phantomCohort.lesionedTest = 3
+        return budget
+    }()
+
     public static func named(_ name: String) throws -> StudyBudget {
         switch name.lowercased() {
         case "small": return .small
         case "full": return .full
-        default: throw PipelineError.badOption("--budget", "unknown budget '\(name)'; use small or full")
+        case "tiny": return .tiny
+        default: throw PipelineError.badOption("--budget", "unknown budget '\(name)'; use small or full (or tiny, a plumbing check)")
         }
     }
 }
