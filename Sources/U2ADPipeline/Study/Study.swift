@@ -165,7 +165,7 @@ public struct Study {
         training.seed = seed
         training.snapshotEvery = 0
         training.checkpointEvery = 0
-        training.decayEvery = max(1, epochs)
+        training.decayEvery = max(1, epochs * 2 / 3)
         training.adaptation.regenerateEvery = options.budget.regenerateEvery
         training.adaptation.maps.samplesPerPatch = options.budget.adaptationSamplesPerPatch
         training.adaptation.maps.schedule = .balanced
