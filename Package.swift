@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["U2ADModel", "U2ADRuntime", "U2ADData", "U2ADRandom", "U2ADTestSupport"], path: "Tests/ModelTests"),
         .testTarget(name: "DataTests", dependencies: ["U2ADData", "U2ADRandom", "U2ADTestSupport"], path: "Tests/DataTests"),
         // Runs the built executable; depending on it makes `swift build --build-tests` build it.
-        .testTarget(name: "CommandLineTests", dependencies: ["u2ad"], path: "Tests/CommandLineTests"),
+        .testTarget(name: "CommandLineTests", dependencies: ["u2ad", "U2ADTestSupport"], path: "Tests/CommandLineTests"),
         .testTarget(name: "TrainingTests", dependencies: ["U2ADPipeline", "U2ADModel", "U2ADRuntime", "U2ADData", "U2ADRandom", "U2ADTestSupport"], path: "Tests/TrainingTests"),
         .testTarget(name: "InferenceTests", dependencies: ["U2ADPipeline", "U2ADModel", "U2ADRuntime", "U2ADData", "U2ADRandom", "U2ADTestSupport"], path: "Tests/InferenceTests"),
     ]

@@ -18,8 +18,11 @@ extension UGMAE {
     /// are taken when present; the reference's unused `rec_blocks.*`, `edge_blocks.*` and
     /// `operator.filter.weight` are ignored; anything else is an error naming the tensor.
     public func load(from url: URL) throws {
-        let file = try SafeTensorsFile.read(url)
-        let name = url.lastPathComponent
+        try load(try SafeTensorsFile.read(url), name: url.lastPathComponent)
+    }
+
+    /// Loads weights from a file already read (so a command reads its weights once); `name` labels errors.
+    public func load(_ file: SafeTensorsFile, name: String) throws {
         let known = Set(UGMAE.trainableShapes(configuration).map(\.0) + fixedShapes.map(\.0))
         for tensor in file.names where !known.contains(tensor) && !UGMAE.isIgnoredReferenceTensor(tensor) {
             throw ModelError.unexpectedTensor(file: name, tensor: tensor)

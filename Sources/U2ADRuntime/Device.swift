@@ -34,6 +34,9 @@ public protocol Device: AnyObject {
     func synchronize() throws
     /// A buffer aliasing `count` elements of `buffer` from `offset`, which must be a multiple of ``viewAlignment``.
     func view(of buffer: Buffer, offset: Int, count: Int, shape: [Int], elementType: ElementType) throws -> Buffer
+    /// Builds whatever the ops need before work starts (OpenCL programs; attention for each of `headDims`), so that a
+    /// build failure is an error at start-up rather than mid-run.
+    func prepare(headDims: [Int]) throws
 }
 
 /// Offsets of buffer views are multiples of this many elements (1 KiB, above every OpenCL device's base-address alignment).

@@ -36,6 +36,12 @@ struct InferenceArguments: ParsableArguments {
     var firstVertebra: String = "C2"
     @Option(name: .customLong("segment-mm"), help: "Segment length along the cord when vertebral bodies are not labelled.")
     var segmentMM: Double = 16
+    @Option(help: "Residual scored: positive (image above the reconstruction, the default) or absolute (the reference's |image - reconstruction|).")
+    var residual = "positive"
+    @Option(help: "Residual scale per slice: slice (robust z-score over the slice's region, the default) or none.")
+    var normalize = "slice"
+    @Option(help: "Row value of the curve: local:SIGMA (largest Gaussian-averaged pixel, default local:2) or mean (the reference's row mean).")
+    var aggregate = "local:2"
     @Flag(name: .customLong("single-patient"), help: "Treat the slices directly in the input folder as one patient.")
     var singlePatient = false
     @Option(help: "Segment decision threshold (default: the thresholds file beside the weights).")
@@ -44,6 +50,8 @@ struct InferenceArguments: ParsableArguments {
     var thresholds: String?
     @Option(help: "False-positive rate on normal scans for calibration.")
     var fpr: Double = 0.05
+    @Option(name: .customLong("calibration-level"), help: "What --fpr counts: patient (normal patients flagged) or segment (normal segments flagged).")
+    var calibrationLevelName = "patient"
     @Option(help: "With NIfTI input: label volumes (folder or file) paired with the images by name, as for preprocess.")
     var labels: String?
     @Option(name: .customLong("label-map"), help: "With NIfTI input: remap label values, e.g. 1=3 for a binary cord mask.")
@@ -51,6 +59,8 @@ struct InferenceArguments: ParsableArguments {
     @OptionGroup var backendOptions: BackendOptions
 
     var weightsURL: URL { URL(fileURLWithPath: weights) }
+
+    var calibrationLevel: CalibrationLevel { CalibrationLevel(rawValue: calibrationLevelName.lowercased()) ?? .patient }
 
     /// Creates `outFolder`, loads the model and the patients of `input`, and runs MC inference and scoring.
     func analyse(_ input: URL, label: String, outFolder: URL) throws
@@ -100,9 +110,20 @@ struct InferenceArguments: ParsableArguments {
         options.smoothingRows = smoothing
         options.firstVertebra = firstVertebra.uppercased()
         options.fallbackSegmentMM = segmentMM
+        guard let residualKind = ResidualKind(rawValue: residual.lowercased()) else {
+            throw PipelineError.badOption("--residual", "unknown residual '\(residual)'; use positive or absolute")
+        }
+        guard let normalization = ResidualNormalization(rawValue: normalize.lowercased()) else {
+            throw PipelineError.badOption("--normalize", "unknown normalisation '\(normalize)'; use slice or none")
+        }
+        options.residual = residualKind
+        options.normalization = normalization
+        options.aggregation = try RowAggregation(parsing: aggregate)
         try options.validate()
-        guard fpr >= 0, fpr < 1 else { throw PipelineError.badOption("--fpr", "must be in [0, 1), got \(fpr)") }
-        if let threshold, !threshold.isFinite { throw PipelineError.badOption("--threshold", "must be a finite number") }
+        try ThresholdResolution.validate(threshold: threshold, falsePositiveRate: fpr)
+        guard CalibrationLevel(rawValue: calibrationLevelName.lowercased()) != nil else {
+            throw PipelineError.badOption("--calibration-level", "unknown level '\(calibrationLevelName)'; use patient or segment")
+        }
         return options
     }
 
@@ -115,16 +136,13 @@ struct InferenceArguments: ParsableArguments {
         return model
     }
 
-    /// The stored thresholds, warning when they were calibrated with other settings.
-    func storedThresholds(uncertainty: UncertaintyOptions, scoring: ScoringOptions) throws -> DetectionThresholds? {
-        guard FileManager.default.fileExists(atPath: thresholdsURL.path) else { return nil }
-        let stored = try DetectionThresholds.load(thresholdsURL)
-        var calibration = stored.uncertainty, current = uncertainty
-        calibration?.seed = 0; calibration?.maxBatch = nil; current.seed = 0; current.maxBatch = nil
-        if calibration != current || stored.scoring != scoring {
-            log("warning: \(thresholdsURL.lastPathComponent) was calibrated with other inference or scoring settings; its threshold may not fit")
-        }
-        return stored
+    /// The thresholds of this run (see ``ThresholdResolution``); `fallback` calibrates when none is given or stored.
+    func thresholds(uncertainty: UncertaintyOptions, scoring: ScoringOptions, fallback: () -> DetectionThresholds?,
+                    fallbackWarning: String? = nil) throws -> ThresholdResolution {
+        let resolution = try ThresholdResolution.resolve(option: threshold, file: thresholdsURL, uncertainty: uncertainty, scoring: scoring,
+                                                         fallback: fallback, fallbackWarning: fallbackWarning)
+        resolution.warnings.forEach(log)
+        return resolution
     }
 }
 
@@ -161,50 +179,29 @@ struct Detect: ParsableCommand {
         do { try detect() } catch { failAndExit(error) }
     }
 
-    /// For patients read from NIfTI, the maps as volumes aligned with the scan (`<patient>/<volume>.<map>.nii.gz`).
-    private func writeVolumeMaps(_ analysis: DetectionAnalysis, to outFolder: URL) throws {
-        let slicing = VolumeSlicing()
-        for (patient, maps) in zip(analysis.inputs, analysis.maps) {
-            guard let first = patient.slices.first, first.volumeSliceIndex != nil,
-                  let path = first.source.split(separator: "#").first.map(String.init) else { continue }
-            let slices = zip(patient.slices, maps).compactMap { slice, map in
-                slice.volumeSliceIndex.map { (index: $0, maps: ["reconstruction": map.reconstruction, "epistemic": map.epistemic, "aleatoric": map.aleatoric]) }
-            }
-            let folder = outFolder.appendingPathComponent(patient.name)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let written = try slicing.writeVolumeMaps(of: URL(fileURLWithPath: path), slices: slices, size: first.size, to: folder)
-            log("\(patient.name): wrote \(written.map(\.lastPathComponent).joined(separator: ", ")) in the scan's geometry")
-        }
-    }
-
     private func detect() throws {
         let started = Date()
         let outFolder = URL(fileURLWithPath: out)
         let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: input), label: "input", outFolder: outFolder)
 
-        var threshold = inference.threshold, pixelThreshold: Double?, source = ThresholdSource.option
+        let resolution: ThresholdResolution
         if calibrate {
-            guard let calibrated = analysis.calibrate(falsePositiveRate: inference.fpr) else {
+            guard let calibrated = analysis.calibrate(falsePositiveRate: inference.fpr, level: inference.calibrationLevel) else {
                 throw PipelineError.badOption("--calibrate", "no slice of \(input) has a scored cord segment")
             }
             try calibrated.save(to: inference.thresholdsURL)
-            log(String(format: "calibrated threshold %.6g on %d segments of %d slices (false-positive rate %.3f); wrote %@",
-                       calibrated.segment, calibrated.calibrationSegments, calibrated.calibrationSlices, calibrated.achievedFalsePositiveRate,
-                       inference.thresholdsURL.path))
-            threshold = threshold ?? calibrated.segment
-            source = inference.threshold == nil ? .calibrated : .option
-            pixelThreshold = calibrated.pixel
-        } else if let stored = try inference.storedThresholds(uncertainty: uncertainty, scoring: scoring) {
-            pixelThreshold = stored.pixel
-            if threshold == nil { threshold = stored.segment; source = .file }
-        } else if threshold == nil {
-            source = .none
-            log("warning: no threshold (give --threshold, or calibrate with --calibrate on normal scans); decisions are left out")
+            log(String(format: "calibrated threshold %.6g on %d segments of %d slices (%@ false-positive rate %.3f); wrote %@",
+                       calibrated.segment, calibrated.calibrationSegments, calibrated.calibrationSlices, inference.calibrationLevel.rawValue,
+                       calibrated.achievedFalsePositiveRate, inference.thresholdsURL.path))
+            resolution = ThresholdResolution.calibrated(calibrated, option: inference.threshold)
+        } else {
+            resolution = try inference.thresholds(uncertainty: uncertainty, scoring: scoring, fallback: { nil })
         }
+        let threshold = resolution.segment, pixelThreshold = resolution.pixel, source = resolution.source
 
         let decided = analysis.results.map { $0.applying(threshold: threshold) }
         try analysis.writeSliceOutputs(to: outFolder, decided: decided, threshold: threshold, pixelThreshold: pixelThreshold)
-        try writeVolumeMaps(analysis, to: outFolder)
+        for file in try analysis.writeVolumeMaps(to: outFolder) { log("wrote \(file.path) in the scan's geometry") }
         let backend = model.backend
         let report = DetectionReport(weights: inference.weightsURL.path, backend: backend.kind.rawValue, device: backend.deviceName,
                                      analysis: analysis, threshold: threshold, thresholdSource: source, pixelThreshold: pixelThreshold,

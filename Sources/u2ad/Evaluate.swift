@@ -27,21 +27,12 @@ struct Evaluate: ParsableCommand {
         let outFolder = URL(fileURLWithPath: out)
         let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: data), label: "data", outFolder: outFolder)
 
-        var threshold = inference.threshold, source = ThresholdSource.option, pixelThreshold: Double?
-        if let stored = try inference.storedThresholds(uncertainty: uncertainty, scoring: scoring) {
-            pixelThreshold = stored.pixel
-            if threshold == nil { threshold = stored.segment; source = .file }
-        }
-        if threshold == nil {
-            let normal = analysis.results.indices.filter { analysis.results[$0].lesionPixels == 0 }
-            let calibrated = DetectionThresholds.calibrate(normal: normal.flatMap { analysis.results[$0].slices }, maps: normal.flatMap { analysis.maps[$0] },
-                                                           falsePositiveRate: inference.fpr, uncertainty: uncertainty, scoring: scoring)
-            threshold = calibrated?.segment
-            pixelThreshold = pixelThreshold ?? calibrated?.pixel
-            source = calibrated == nil ? .none : .calibrated
-            log(calibrated == nil ? "warning: no threshold and no lesion-free patient to calibrate one; decision metrics are left out"
-                                  : "warning: threshold calibrated in-sample on the \(normal.count) lesion-free patients of --data")
-        }
+        let normal = analysis.results.indices.filter { analysis.results[$0].lesionPixels == 0 }
+        let resolution = try inference.thresholds(uncertainty: uncertainty, scoring: scoring, fallback: {
+            DetectionThresholds.calibrate(normal: normal.map { analysis.results[$0] }, maps: normal.flatMap { analysis.maps[$0] },
+                                          falsePositiveRate: inference.fpr, level: inference.calibrationLevel, uncertainty: uncertainty, scoring: scoring)
+        }, fallbackWarning: "warning: threshold calibrated in-sample on the \(normal.count) lesion-free patients of --data")
+        let threshold = resolution.segment, pixelThreshold = resolution.pixel, source = resolution.source
         let decided = analysis.results.map { $0.applying(threshold: threshold) }
         if saveMaps { try analysis.writeSliceOutputs(to: outFolder, decided: decided, threshold: threshold, pixelThreshold: pixelThreshold) }
         let metrics = EvaluationMetrics(analysis: analysis, decided: decided, threshold: threshold, thresholdSource: source,

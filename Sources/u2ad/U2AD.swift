@@ -7,7 +7,7 @@ struct U2AD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "u2ad",
         abstract: "Uncertainty-guided unsupervised anomaly detection of T2 hyperintensities in spinal cord MRI.",
-        subcommands: [Devices.self, Reconstruct.self, Preprocess.self, Pretrain.self, Adapt.self, Detect.self, Evaluate.self, Demo.self])
+        subcommands: [Devices.self, Reconstruct.self, Preprocess.self, Pretrain.self, Adapt.self, Detect.self, Evaluate.self, StudyCommand.self, Demo.self])
 }
 
 /// `--backend`, shared by every command.
@@ -21,7 +21,7 @@ struct BackendOptions: ParsableArguments {
         let choice = try BackendSelector.make(try BackendRequest.resolve(option: backend))
         FileHandle.standardError.write((choice.summary + "\n").data(using: .utf8)!)
         // Compile (or load from the cache) the kernels now, so that a build failure is an error before any work.
-        if let openCL = choice.backend as? OpenCLBackend { try openCL.prepare() }
+        try choice.backend.prepare(headDims: [8])
         return choice.backend
     }
 }

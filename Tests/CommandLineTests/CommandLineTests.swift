@@ -3,36 +3,11 @@ import XCTest
 
 /// Runs the built `u2ad` executable the way a user does.
 final class CommandLineTests: XCTestCase {
-    /// The `u2ad` binary beside the test bundle.
-    var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("u2ad")
-    }
-
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile(), err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-    }
-
-    func temporaryFolder(_ name: String) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("u2ad-cli-\(name)-\(getpid())")
-        try? FileManager.default.removeItem(at: url)
-        return url
-    }
-
     /// The README's main job, on its reduced setting: every stage runs and leaves its outputs.
     func testDemoRunsEndToEnd() throws {
-        guard FileManager.default.fileExists(atPath: executable.path) else { throw XCTSkip("u2ad not built at \(executable.path)") }
-        let out = temporaryFolder("demo")
-        let result = try run(["demo", "--quick", "--out", out.path, "--backend", "cpu"])
-        XCTAssertEqual(result.status, 0, result.errors.suffix(2000).description)
+        let out = try temporaryFolder(self, "cli-demo")
+        let result = try runU2AD(["demo", "--quick", "--out", out.path, "--backend", "cpu"])
+        XCTAssertEqual(result.status, 0, result.errorOutput.suffix(2000).description)
         XCTAssertTrue(result.output.contains("demo finished"), result.output)
         for path in ["pretrain/weights.safetensors", "pretrain/metrics.jsonl", "adapt/weights.safetensors", "adapt/weights.thresholds.json",
                      "detection/report.json", "evaluation/metrics.json"] {
@@ -45,26 +20,24 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testDevicesReportsTheAutoChoice() throws {
-        guard FileManager.default.fileExists(atPath: executable.path) else { throw XCTSkip("u2ad not built") }
-        let result = try run(["devices"])
+        let result = try runU2AD(["devices"])
         XCTAssertEqual(result.status, 0)
         XCTAssertTrue(result.output.contains("auto picks:"), result.output)
         XCTAssertTrue(result.output.contains("BLAS core:"), result.output)
     }
 
     func testBadInputGivesOneLineErrorAndNoOutput() throws {
-        guard FileManager.default.fileExists(atPath: executable.path) else { throw XCTSkip("u2ad not built") }
-        let folder = temporaryFolder("bad")
+        let folder = try temporaryFolder(self, "cli-bad")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let weights = folder.appendingPathComponent("broken.safetensors")
         try Data([1, 2, 3]).write(to: weights)
         let output = folder.appendingPathComponent("out.npy")
-        let result = try run(["reconstruct", "--weights", weights.path, "--input", "x.npy", "--masked-patches", "m.npy",
+        let result = try runU2AD(["reconstruct", "--weights", weights.path, "--input", "x.npy", "--masked-patches", "m.npy",
                               "--output", output.path, "--backend", "cpu"])
         XCTAssertEqual(result.status, 1)
-        let errorLines = result.errors.split(separator: "\n").filter { $0.hasPrefix("error:") }
-        XCTAssertEqual(errorLines.count, 1, result.errors)
-        XCTAssertTrue(errorLines.first?.contains("broken.safetensors") ?? false, result.errors)
+        let errorLines = result.errorOutput.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        XCTAssertEqual(errorLines.count, 1, result.errorOutput)
+        XCTAssertTrue(errorLines.first?.contains("broken.safetensors") ?? false, result.errorOutput)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
 
         // A slice of the wrong shape is named in the error, not mistaken for a NIfTI volume.
@@ -77,12 +50,12 @@ final class CommandLineTests: XCTestCase {
         try npy.write(to: slice)
         let fixtureWeights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/model/weights.safetensors")
-        let detect = try run(["detect", "--weights", fixtureWeights.path, "--input", slice.path, "--out", folder.appendingPathComponent("out").path,
+        let detect = try runU2AD(["detect", "--weights", fixtureWeights.path, "--input", slice.path, "--out", folder.appendingPathComponent("out").path,
                               "--backend", "cpu"])
         XCTAssertEqual(detect.status, 1)
-        XCTAssertTrue(detect.errors.contains("error: small.npy: shape [4, 4]"), detect.errors)
+        XCTAssertTrue(detect.errorOutput.contains("error: small.npy: shape [4, 4]"), detect.errorOutput)
 
-        let badBackend = try run(["devices", "--backend", "fast"])
+        let badBackend = try runU2AD(["devices", "--backend", "fast"])
         XCTAssertNotEqual(badBackend.status, 0)
     }
 }

@@ -22,14 +22,14 @@ final class ScoringTests: XCTestCase {
 
     func testSegmentsRunBetweenVertebralBodyCentroids() {
         let labels = spineLabels(bodyRows: [40, 80, 120, 160, 200])
-        let bodies = SpinalSegmentation.vertebralBodies(labels: labels, size: 256, options: ScoringOptions())
+        let bodies = SpinalSegmentation.vertebralBodies(labels: labels, size: 256, options: ScoringOptions.reference)
         XCTAssertEqual(bodies.map(\.row), [40, 80, 120, 160, 200], "the 10-pixel fragment is ignored")
-        let (result, curve) = AnomalyScoring.score(maps: maps(labels: labels), labels: labels, source: "s", options: ScoringOptions())
+        let (result, curve) = AnomalyScoring.score(maps: maps(labels: labels), labels: labels, source: "s", options: ScoringOptions.reference)
         XCTAssertEqual(curve.cordRows, 21...229)
         XCTAssertEqual(result.segments.map(\.name), ["C1-2", "C2-3", "C3-4", "C4-5", "C5-6", "C6-7"])
         XCTAssertEqual(result.segments.map(\.startRow), [21, 40, 80, 120, 160, 200])
         XCTAssertEqual(result.segments.map(\.endRow), [40, 80, 120, 160, 200, 230])
-        var lower = ScoringOptions()
+        var lower = ScoringOptions.reference
         lower.firstVertebra = "C6"
         let names = AnomalyScoring.score(maps: maps(labels: labels), labels: labels, source: "s", options: lower).result.segments.map(\.name)
         XCTAssertEqual(names, ["C5-6", "C6-7", "C7-T1", "T1-2", "T2-3", "T3-4"])
@@ -38,7 +38,7 @@ final class ScoringTests: XCTestCase {
     func testSegmentScoreIsTheCurvePeakInsideTheSegment() {
         var labels = spineLabels(bodyRows: [40, 80, 120, 160, 200])
         for y in 130..<134 { for x in 123..<127 { labels[y * 256 + x] = 6 } }
-        var options = ScoringOptions()
+        var options = ScoringOptions.reference
         options.smoothingRows = 0
         let slice = maps(labels: labels) { y, _ in y == 132 ? 0.8 : 0.1 }
         let result = AnomalyScoring.score(maps: slice, labels: labels, source: "s", options: options).result
@@ -56,7 +56,7 @@ final class ScoringTests: XCTestCase {
         let labels = spineLabels(bodyRows: [])
         // Eroded cord: columns 121-128 (8 pixels); half of row 100's pixels at 1.
         let slice = maps(labels: labels) { y, x in y == 100 && x < 125 ? 1 : 0 }
-        var options = ScoringOptions()
+        var options = ScoringOptions.reference
         options.smoothingRows = 0
         let raw = AnomalyCurve(maps: slice, options: options)
         XCTAssertEqual(raw.regionPixels[100], 8)
@@ -73,7 +73,7 @@ final class ScoringTests: XCTestCase {
     func testPositionsFollowATiltedCordAndFallbackSegmentsUseThem() {
         var labels = [Float](repeating: 0, count: 256 * 256)
         for y in 20..<220 { for x in (y / 2 + 20)..<(y / 2 + 30) { labels[y * 256 + x] = 3 } }
-        var options = ScoringOptions()
+        var options = ScoringOptions.reference
         options.pixelSpacingMM = 1
         options.fallbackSegmentMM = 20
         let (result, curve) = AnomalyScoring.score(maps: maps(labels: labels), labels: labels, source: "s", options: options)
@@ -92,7 +92,7 @@ final class ScoringTests: XCTestCase {
 
     func testNoCordNoSegments() {
         let labels = [Float](repeating: 0, count: 256 * 256)
-        let result = AnomalyScoring.score(maps: maps(labels: labels), labels: labels, source: "s", options: ScoringOptions()).result
+        let result = AnomalyScoring.score(maps: maps(labels: labels), labels: labels, source: "s", options: ScoringOptions.reference).result
         XCTAssertTrue(result.segments.isEmpty)
         XCTAssertNil(result.score)
         XCTAssertNil(PatientResult(name: "p", slices: [result]).applying(threshold: 0.1).isPositive)

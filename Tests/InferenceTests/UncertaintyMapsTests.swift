@@ -114,7 +114,7 @@ final class UncertaintyMapsTests: XCTestCase {
     func testBadInputsAreOneLineErrors() throws {
         let model = try randomModel()
         let wrong = SliceSample(name: "wrong", size: 128, image: [Float](repeating: 0, count: 128 * 128),
-                                roi: [Float](repeating: 0, count: 128 * 128), labels: [Float](repeating: 0, count: 128 * 128), source: "/data/wrong.npy")
+                                roi: [Float](repeating: 0, count: 128 * 128), labels: [Float](repeating: 0, count: 128 * 128), origin: .file(path: "/data/wrong.npy"))
         XCTAssertThrowsError(try UncertaintyMaps.compute(model: model, slices: [wrong], options: options())) { error in
             XCTAssertTrue("\(error)".hasPrefix("/data/wrong.npy:"), "\(error)")
         }

@@ -1,6 +1,29 @@
 import Foundation
 import U2ADData
 
+/// Where a slice came from: a `.npy` slice file, or one slice of a NIfTI volume (whose maps can then be written back
+/// into the scan's geometry).
+public enum SliceOrigin: Sendable, Equatable, CustomStringConvertible {
+    /// A slice file, or a slice made in memory (`path` is then its name).
+    case file(path: String)
+    /// Slice `index` along the stored left-right axis of the NIfTI volume at `path`.
+    case volume(path: String, index: Int)
+
+    public var path: String {
+        switch self {
+        case .file(let path), .volume(let path, _): return path
+        }
+    }
+
+    /// `path`, or `path#index` for a volume slice (as reports print it).
+    public var description: String {
+        switch self {
+        case .file(let path): return path
+        case .volume(let path, let index): return "\(path)#\(index)"
+        }
+    }
+}
+
 /// One 2-D sagittal slice in the reference layout: image in [0, 1], ROI mask (0/1) and label map, each `size x size`.
 public struct SliceSample: Sendable {
     public var name: String
@@ -8,18 +31,15 @@ public struct SliceSample: Sendable {
     public var image: [Float]
     public var roi: [Float]
     public var labels: [Float]
-    /// Where the slice came from (file, and slice index in a volume), for reports.
-    public var source: String
-    /// For a slice cut from a NIfTI volume: its index along the volume's stored left-right axis.
-    public var volumeSliceIndex: Int?
+    public var origin: SliceOrigin
 
-    public init(name: String, size: Int, image: [Float], roi: [Float], labels: [Float], source: String = "") {
+    public init(name: String, size: Int, image: [Float], roi: [Float], labels: [Float], origin: SliceOrigin? = nil) {
         self.name = name
         self.size = size
         self.image = image
         self.roi = roi
         self.labels = labels
-        self.source = source.isEmpty ? name : source
+        self.origin = origin ?? .file(path: name)
     }
 
     /// Reads a `.npy` slice: `(3, S, S)` (image, ROI, labels) or `(S, S)` (image only; ROI and labels zero).
@@ -33,10 +53,10 @@ public struct SliceSample: Sendable {
         switch shape {
         case [3, expectedSize, expectedSize]:
             return SliceSample(name: name, size: expectedSize, image: Array(values[0..<plane]), roi: Array(values[plane..<(2 * plane)]),
-                               labels: Array(values[(2 * plane)...]), source: url.path)
+                               labels: Array(values[(2 * plane)...]), origin: .file(path: url.path))
         case [expectedSize, expectedSize]:
             return SliceSample(name: name, size: expectedSize, image: values, roi: [Float](repeating: 0, count: plane),
-                               labels: [Float](repeating: 0, count: plane), source: url.path)
+                               labels: [Float](repeating: 0, count: plane), origin: .file(path: url.path))
         default:
             throw PipelineError.badFile(file, "shape \(shape), expected (3, \(expectedSize), \(expectedSize)) or (\(expectedSize), \(expectedSize))")
         }

@@ -69,9 +69,8 @@ public struct VolumeSlicing {
                 labels: Image2D(rows: labelSlice.rows, cols: labelSlice.columns, pixels: labelSlice.pixels),
                 spacing: (row: imageSlice.rowSpacing, col: imageSlice.columnSpacing), options: preprocessing)
             let name = "\(stem)_slice\(String(format: "%03d", imageSlice.sourceIndex))"
-            var sample = SliceSample(name: name, size: processed.rows, image: processed.image.pixels, roi: processed.roi.pixels,
-                                     labels: processed.labels.pixels, source: "\(imageURL.path)#\(imageSlice.sourceIndex)")
-            sample.volumeSliceIndex = imageSlice.sourceIndex
+            let sample = SliceSample(name: name, size: processed.rows, image: processed.image.pixels, roi: processed.roi.pixels,
+                                     labels: processed.labels.pixels, origin: .volume(path: imageURL.path, index: imageSlice.sourceIndex))
             let record = Record(output: name + ".npy", sourceImage: imageURL.path, sourceLabels: labelURLs.map(\.path),
                                 sliceIndex: imageSlice.sourceIndex, spacing: volume.spacing, affine: volume.affine, orientation: volume.axisCodes)
             out.append((sample, record))

@@ -11,6 +11,16 @@ public struct BatchPlan: Codable, Equatable, Sendable {
     /// Bytes the plan allows for per-pass buffers.
     public var budgetBytes: Int
     public var reason: String
+
+    public init(capacity: Int, bytesPerPass: Int, budgetBytes: Int, reason: String) {
+        self.capacity = capacity
+        self.bytesPerPass = bytesPerPass
+        self.budgetBytes = budgetBytes
+        self.reason = reason
+    }
+
+    /// No batches ran (maps computed without the network).
+    public static let none = BatchPlan(capacity: 0, bytesPerPass: 0, budgetBytes: 0, reason: "no network inference")
 }
 
 /// Plans the batch of MC passes from the device's limits.
@@ -22,40 +32,37 @@ public enum BatchPlanner {
     /// Fraction of physical memory the CPU plan may use.
     public static let hostMemoryFraction = 0.25
 
-    /// The plan for up to `passesWanted` passes per batch. Measures the workspace's bytes per pass on the
-    /// backend's pool (a batch of 2 minus a batch of 1), adds the per-pass index buffers, and divides the
-    /// budget: for OpenCL `0.8 x global memory` less what the pool already holds, and no buffer over the
-    /// device's largest allocation; on the CPU at most 32 passes and a quarter of physical memory.
+    /// Device bytes one more pass in a batch costs: the workspace arena's growth from a batch of one to two
+    /// (plain arithmetic over ``UGMAE/Workspace/layout(_:batch:training:)``) plus the per-pass mask index buffers.
+    public static func bytesPerPass(_ c: UGMAEConfiguration, training: Bool) -> Int {
+        let arena = UGMAE.Workspace.bytes(c, batch: 2, training: training) - UGMAE.Workspace.bytes(c, batch: 1, training: training)
+        let indexBytes = 4 * (1 + c.patchCount) * (2 * c.embedDim + 3 * c.decoderEmbedDim)
+        return max(1, arena) + indexBytes
+    }
+
+    /// The plan for up to `passesWanted` passes per batch: the backend's memory budget (an OpenCL device's
+    /// `0.8 x global memory` less what the pool already holds, and no buffer over its largest allocation; on the CPU
+    /// a quarter of physical memory and at most 32 passes) divided by ``bytesPerPass(_:training:)``.
     public static func plan(model: UGMAE, passesWanted: Int, training: Bool, limit: Int? = nil) throws -> BatchPlan {
         let wanted = max(1, passesWanted)
-        let pool = model.backend.pool
-        let base = pool.bytesInUse
-        let one: Int, two: Int
-        do {
-            let single = try UGMAE.Workspace(model: model, batch: 1, training: training)
-            one = pool.bytesInUse - base
-            let double = try UGMAE.Workspace(model: model, batch: 2, training: training)
-            two = pool.bytesInUse - base - one
-            withExtendedLifetime((single, double)) {}
-        }
-        pool.releaseCached()
-        let c = model.configuration, tokens = 1 + c.patchCount
-        let indexBytes = 4 * tokens * (2 * c.embedDim + 3 * c.decoderEmbedDim)
-        let perPass = max(1, two - one) + indexBytes
-        let largestBufferPerPass = 4 * tokens * max(c.embedDim, c.decoderEmbedDim) * c.mlpRatio
+        let backend = model.backend, memory = backend.memory
+        let c = model.configuration
+        let perPass = bytesPerPass(c, training: training)
+        let largestBufferPerPass = 4 * (1 + c.patchCount) * max(c.embedDim, c.decoderEmbedDim) * c.mlpRatio
 
         var budget: Int
         var capacity: Int
         var reason: String
-        if let device = (model.backend as? OpenCLBackend)?.device {
-            budget = Int(Double(device.globalMemory) * deviceMemoryFraction) - pool.bytesInUse
+        switch backend.kind {
+        case .openCL:
+            budget = Int(Double(memory.total) * deviceMemoryFraction) - backend.pool.bytesInUse
             let byMemory = max(1, budget / perPass)
-            let byAllocation = max(1, device.maxAllocation / largestBufferPerPass)
+            let byAllocation = max(1, memory.largestAllocation / largestBufferPerPass)
             capacity = min(wanted, byMemory, byAllocation)
-            reason = "OpenCL \(device.name): \(byMemory) passes fit in \(megabytes(budget)) at \(megabytes(perPass)) each"
-                + (byAllocation < byMemory ? ", \(byAllocation) by the largest allocation \(megabytes(device.maxAllocation))" : "")
-        } else {
-            budget = Int(Double(ProcessInfo.processInfo.physicalMemory) * hostMemoryFraction)
+            reason = "OpenCL \(backend.deviceName): \(byMemory) passes fit in \(megabytes(budget)) at \(megabytes(perPass)) each"
+                + (byAllocation < byMemory ? ", \(byAllocation) by the largest allocation \(megabytes(memory.largestAllocation))" : "")
+        case .cpu:
+            budget = Int(Double(memory.total) * hostMemoryFraction)
             let byMemory = max(1, budget / perPass)
             capacity = min(wanted, cpuBatchLimit, byMemory)
             reason = "CPU: at most \(cpuBatchLimit) passes, \(byMemory) fit in \(megabytes(budget)) at \(megabytes(perPass)) each"

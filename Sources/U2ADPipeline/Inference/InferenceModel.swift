@@ -8,15 +8,27 @@ public enum InferenceModel {
     /// Metadata key holding the JSON of the ``UGMAEConfiguration`` (written by `UGMAE.save`).
     public static let configurationKey = UGMAE.configurationMetadataKey
 
-    /// The configuration of `weights`: the metadata's when present, else the default with the encoder and
-    /// decoder depths counted from the tensor names; `depth` and `decoderDepth` override either.
-    public static func configuration(weights: URL, depth: Int? = nil, decoderDepth: Int? = nil) throws -> UGMAEConfiguration {
+    /// Reads a weights file (once per command: the configuration and the tensors both come from what this returns).
+    public static func read(_ weights: URL) throws -> SafeTensorsFile {
         guard FileManager.default.fileExists(atPath: weights.path) else { throw PipelineError.badFile(weights.path, "does not exist") }
-        let file = try SafeTensorsFile.read(weights)
+        return try SafeTensorsFile.read(weights)
+    }
+
+    /// The configuration of `weights` (see ``configuration(of:named:depth:decoderDepth:)``).
+    public static func configuration(weights: URL, depth: Int? = nil, decoderDepth: Int? = nil) throws -> UGMAEConfiguration {
+        try configuration(of: read(weights), named: weights.lastPathComponent, depth: depth, decoderDepth: decoderDepth)
+    }
+
+    /// Whether the file records its configuration in its metadata (u2ad's own checkpoints do, the reference's do not).
+    public static func recordsConfiguration(_ file: SafeTensorsFile) -> Bool { file.metadata[configurationKey] != nil }
+
+    /// The configuration of a weights file: the metadata's when present, else the default with the encoder and
+    /// decoder depths counted from the tensor names; `depth` and `decoderDepth` override either.
+    public static func configuration(of file: SafeTensorsFile, named name: String, depth: Int? = nil, decoderDepth: Int? = nil) throws -> UGMAEConfiguration {
         var configuration = UGMAEConfiguration()
         if let text = file.metadata[configurationKey] {
             do { configuration = try JSONDecoder().decode(UGMAEConfiguration.self, from: Data(text.utf8)) } catch {
-                throw PipelineError.badFile(weights.lastPathComponent, "metadata \(configurationKey) is not a UGMAE configuration")
+                throw PipelineError.badFile(name, "metadata \(configurationKey) is not a UGMAE configuration")
             }
         } else {
             let encoder = blockCount(file.names, prefix: "blocks."), decoder = blockCount(file.names, prefix: "decoder_blocks.")
@@ -25,14 +37,15 @@ public enum InferenceModel {
         }
         if let depth { configuration.depth = depth }
         if let decoderDepth { configuration.decoderDepth = decoderDepth }
-        try validate(configuration, file: weights.lastPathComponent)
+        try validate(configuration, file: name)
         return configuration
     }
 
-    /// A model on `backend` with the weights of `weights`.
+    /// A model on `backend` with the weights of `weights`, read once.
     public static func load(weights: URL, backend: Backend, depth: Int? = nil, decoderDepth: Int? = nil) throws -> UGMAE {
-        let model = try UGMAE(configuration: try configuration(weights: weights, depth: depth, decoderDepth: decoderDepth), backend: backend)
-        try model.load(from: weights)
+        let file = try read(weights), name = weights.lastPathComponent
+        let model = try UGMAE(configuration: try configuration(of: file, named: name, depth: depth, decoderDepth: decoderDepth), backend: backend)
+        try model.load(file, name: name)
         return model
     }
 

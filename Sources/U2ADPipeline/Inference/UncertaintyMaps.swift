@@ -38,7 +38,7 @@ public enum UncertaintyMaps {
         var states: [SliceState] = []
         for slice in slices {
             guard slice.size == c.imageSize, slice.image.count == c.pixelCount, slice.labels.count == c.pixelCount else {
-                throw PipelineError.badFile(slice.source, "slice is \(slice.size) x \(slice.size), the model expects \(c.imageSize) x \(c.imageSize)")
+                throw PipelineError.badFile(slice.origin.description, "slice is \(slice.size) x \(slice.size), the model expects \(c.imageSize) x \(c.imageSize)")
             }
             let image = options.normalizeImage ? minMaxNormalized(slice.image) : slice.image
             let region = MaskingRegion(labels: slice.labels, size: c.imageSize, patchSize: c.patchSize, roiLabels: labels, erode: options.erodeROI)

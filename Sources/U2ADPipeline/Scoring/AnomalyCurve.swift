@@ -5,9 +5,10 @@ import Foundation
 public struct AnomalyCurve: Codable, Equatable, Sendable {
     /// Region pixels per row.
     public var regionPixels: [Int]
-    /// Mean aleatoric value over each row's region pixels (0 where a row has none).
+    /// The anomaly of each row as ``ScoringOptions`` define it (``AnomalyMap/rows(_:options:)``; by default the mean
+    /// aleatoric value over the row's region pixels), 0 where a row has none.
     public var rawAleatoric: [Double]
-    /// ``rawAleatoric`` smoothed over the cord rows.
+    /// ``rawAleatoric`` smoothed over the cord rows: the curve the segments are scored on.
     public var aleatoric: [Double]
     /// Mean epistemic value over each row's region pixels, smoothed.
     public var epistemic: [Double]
@@ -21,12 +22,11 @@ public struct AnomalyCurve: Codable, Equatable, Sendable {
     public init(maps: SliceMaps, options: ScoringOptions) {
         let size = maps.size
         var counts = [Int](repeating: 0, count: size)
-        var aleatoricSums = [Double](repeating: 0, count: size), epistemicSums = [Double](repeating: 0, count: size)
+        var epistemicSums = [Double](repeating: 0, count: size)
         var columnSums = [Double](repeating: 0, count: size)
         for y in 0..<size {
             for x in 0..<size where maps.region[y * size + x] != 0 {
                 counts[y] += 1
-                aleatoricSums[y] += Double(maps.aleatoric[y * size + x])
                 epistemicSums[y] += Double(maps.epistemic[y * size + x])
                 columnSums[y] += Double(x)
             }
@@ -34,7 +34,7 @@ public struct AnomalyCurve: Codable, Equatable, Sendable {
         let weights = counts.map { $0 > 0 ? 1.0 : 0.0 }
         func mean(_ sums: [Double]) -> [Double] { zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : 0 } }
         regionPixels = counts
-        rawAleatoric = mean(aleatoricSums)
+        rawAleatoric = AnomalyMap.rows(maps, options: options).values
         aleatoric = AnomalyCurve.smooth(rawAleatoric, weights: weights, sigma: options.smoothingRows)
         epistemic = AnomalyCurve.smooth(mean(epistemicSums), weights: weights, sigma: options.smoothingRows)
         let rows = counts.indices.filter { counts[$0] > 0 }

@@ -22,27 +22,40 @@ public struct DetectionAnalysis: Sendable {
     public static func analyse(model: UGMAE, patients: [Patient], uncertainty: UncertaintyOptions, scoring: ScoringOptions,
                                progress: ((String) -> Void)? = nil) throws -> DetectionAnalysis {
         try scoring.validate()
-        let slices = patients.flatMap(\.slices)
-        let run = try UncertaintyMaps.run(model: model, slices: slices, options: uncertainty, progress: progress)
+        let run = try UncertaintyMaps.run(model: model, slices: patients.flatMap(\.slices), options: uncertainty, progress: progress)
+        return scored(patients: patients, maps: run.maps, uncertainty: uncertainty, scoring: scoring, passes: run.passes, batches: run.batches,
+                      plan: run.plan, inferenceSeconds: run.seconds)
+    }
+
+    /// Scores maps already computed (`maps` in the order of the patients' slices).
+    public static func scored(patients: [Patient], maps flat: [SliceMaps], uncertainty: UncertaintyOptions, scoring: ScoringOptions,
+                              passes: Int = 0, batches: Int = 0, plan: BatchPlan = .none,
+                              inferenceSeconds: Double = 0) -> DetectionAnalysis {
         var maps: [[SliceMaps]] = [], curves: [[AnomalyCurve]] = [], results: [PatientResult] = []
         var next = 0
         for patient in patients {
-            let patientMaps = Array(run.maps[next..<(next + patient.slices.count)])
+            let patientMaps = Array(flat[next..<(next + patient.slices.count)])
             next += patient.slices.count
             let scored = zip(patientMaps, patient.slices).map {
-                AnomalyScoring.score(maps: $0, labels: $1.labels, source: $1.source, options: scoring)
+                AnomalyScoring.score(maps: $0, labels: $1.labels, source: $1.origin.description, options: scoring)
             }
             maps.append(patientMaps)
             curves.append(scored.map(\.curve))
             results.append(PatientResult(name: patient.name, slices: scored.map(\.result)))
         }
         return DetectionAnalysis(inputs: patients, maps: maps, curves: curves, results: results, uncertainty: uncertainty, scoring: scoring,
-                                 passes: run.passes, batches: run.batches, plan: run.plan, inferenceSeconds: run.seconds)
+                                 passes: passes, batches: batches, plan: plan, inferenceSeconds: inferenceSeconds)
     }
 
-    /// Thresholds calibrated with every slice taken as normal.
-    public func calibrate(falsePositiveRate: Double) -> DetectionThresholds? {
-        DetectionThresholds.calibrate(normal: results.flatMap(\.slices), maps: maps.flatMap { $0 }, falsePositiveRate: falsePositiveRate,
+    /// The same maps scored with other scoring options (no inference).
+    public func rescored(with scoring: ScoringOptions) -> DetectionAnalysis {
+        DetectionAnalysis.scored(patients: inputs, maps: maps.flatMap { $0 }, uncertainty: uncertainty, scoring: scoring, passes: passes,
+                                 batches: batches, plan: plan, inferenceSeconds: inferenceSeconds)
+    }
+
+    /// Thresholds calibrated with every patient taken as normal.
+    public func calibrate(falsePositiveRate: Double, level: CalibrationLevel = .patient) -> DetectionThresholds? {
+        DetectionThresholds.calibrate(normal: results, maps: maps.flatMap { $0 }, falsePositiveRate: falsePositiveRate, level: level,
                                       uncertainty: uncertainty, scoring: scoring)
     }
 
@@ -73,6 +86,26 @@ public struct DetectionAnalysis: Sendable {
                 written += ["\(relative).panel.png", "\(relative).curve.svg"]
                 progress?("wrote \(relative).*")
             }
+        }
+        return written
+    }
+
+    /// For patients read from NIfTI volumes, the maps as volumes aligned with each scan
+    /// (`<out>/<patient>/<volume>.<map>.nii.gz`). Returns the files written.
+    @discardableResult
+    public func writeVolumeMaps(to folder: URL) throws -> [URL] {
+        var written: [URL] = []
+        for (patient, maps) in zip(inputs, maps) {
+            guard case .volume(let path, _)? = patient.slices.first?.origin else { continue }
+            let slices = zip(patient.slices, maps).compactMap { slice, map -> (index: Int, maps: [String: [Float]])? in
+                guard case .volume(_, let index) = slice.origin else { return nil }
+                return (index, ["reconstruction": map.reconstruction, "epistemic": map.epistemic, "aleatoric": map.aleatoric])
+            }
+            let patientFolder = folder.appendingPathComponent(Self.fileName(patient.name))
+            do { try FileManager.default.createDirectory(at: patientFolder, withIntermediateDirectories: true) } catch {
+                throw PipelineError.badFile(patientFolder.path, "cannot be created")
+            }
+            written += try VolumeSlicing().writeVolumeMaps(of: URL(fileURLWithPath: path), slices: slices, size: patient.slices[0].size, to: patientFolder)
         }
         return written
     }

@@ -1,16 +1,27 @@
 import Foundation
 import U2ADData
 
+/// Which false-positive rate a calibration controls.
+public enum CalibrationLevel: String, Codable, Sendable, CaseIterable {
+    /// The fraction of normal patients flagged: the threshold is taken over each normal patient's highest segment score.
+    /// A patient has about ten segments, so this is the rate a clinician sees.
+    case patient
+    /// The fraction of normal segments flagged (each patient then has a far higher chance of one false segment).
+    case segment
+}
+
 /// Decision thresholds calibrated on scans known to be normal, stored beside the weights.
 public struct DetectionThresholds: Codable, Equatable, Sendable {
     /// A segment is positive when its score exceeds this.
     public var segment: Double
     /// Aleatoric value above which a pixel is highlighted in the overlay.
     public var pixel: Double?
-    /// Wanted fraction of normal segments above ``segment``.
+    /// Wanted fraction of normal patients (or segments, see ``level``) above ``segment``.
     public var falsePositiveRate: Double
-    /// Fraction of the calibration segments above ``segment`` (at most the wanted rate; less with ties).
+    /// Fraction of the calibration patients (or segments) above ``segment`` (at most the wanted rate; less with ties).
     public var achievedFalsePositiveRate: Double
+    /// What the rates count; nil in files written before patient-level calibration (segments).
+    public var level: CalibrationLevel?
     public var calibrationSlices: Int
     public var calibrationSegments: Int
     /// The settings the scores were computed with; scores from other settings are not comparable.
@@ -43,11 +54,13 @@ public struct DetectionThresholds: Codable, Equatable, Sendable {
         return sorted[min(allowed, sorted.count - 1)]
     }
 
-    /// Calibrates on slices of normal scans: the segment threshold over every scored segment, the pixel
-    /// threshold over the region pixels' aleatoric values. Nil when no segment has a score.
-    public static func calibrate(normal slices: [SliceResult], maps: [SliceMaps], falsePositiveRate: Double,
+    /// Calibrates on normal patients: the segment threshold over each patient's highest segment score (``CalibrationLevel/patient``)
+    /// or over every scored segment, the pixel threshold over the region pixels' aleatoric values. Nil when no segment
+    /// has a score.
+    public static func calibrate(normal patients: [PatientResult], maps: [SliceMaps], falsePositiveRate: Double, level: CalibrationLevel,
                                  uncertainty: UncertaintyOptions, scoring: ScoringOptions) -> DetectionThresholds? {
-        let scores = slices.flatMap { $0.segments.compactMap(\.score) }
+        let slices = patients.flatMap(\.slices)
+        let scores = level == .patient ? patients.compactMap(\.score) : slices.flatMap { $0.segments.compactMap(\.score) }
         guard let segment = threshold(normalScores: scores, falsePositiveRate: falsePositiveRate) else { return nil }
         var pixels: [Double] = []
         for map in maps where !map.skipped {
@@ -55,9 +68,12 @@ public struct DetectionThresholds: Codable, Equatable, Sendable {
         }
         let pixel = threshold(normalScores: pixels, falsePositiveRate: scoring.pixelFalsePositiveRate)
         let above = scores.filter { $0 > segment }.count
-        return DetectionThresholds(segment: segment, pixel: pixel, falsePositiveRate: falsePositiveRate,
-                                   achievedFalsePositiveRate: Double(above) / Double(scores.count), calibrationSlices: slices.count,
-                                   calibrationSegments: scores.count, uncertainty: uncertainty, scoring: scoring)
+        var thresholds = DetectionThresholds(segment: segment, pixel: pixel, falsePositiveRate: falsePositiveRate,
+                                             achievedFalsePositiveRate: Double(above) / Double(scores.count), calibrationSlices: slices.count,
+                                             calibrationSegments: slices.reduce(0) { $0 + $1.segments.filter { $0.score != nil }.count },
+                                             uncertainty: uncertainty, scoring: scoring)
+        thresholds.level = level
+        return thresholds
     }
 
     public static func load(_ url: URL) throws -> DetectionThresholds {

@@ -15,8 +15,26 @@ public struct ScoringOptions: Codable, Equatable, Sendable {
     public var lesionLabel = 6
     /// Fraction of normal region pixels above the overlay's pixel threshold at calibration.
     public var pixelFalsePositiveRate = 0.01
+    /// The residual the curve measures (`--residual`; the reference's is ``ResidualKind/absolute``).
+    public var residual = ResidualKind.positive
+    /// How each slice's residuals are scaled (`--normalize`; the reference's is ``ResidualNormalization/none``).
+    public var normalization = ResidualNormalization.slice
+    /// How a row's pixels become its curve value (`--aggregate`; the reference's is ``RowAggregation/mean``).
+    public var aggregation = RowAggregation.localMaximum(sigma: 2)
+    /// Floor of the robust spread in ``ResidualNormalization/slice``, so that a nearly perfect reconstruction does not
+    /// blow its noise up.
+    public var minimumResidualSpread = 1e-3
 
     public init() {}
+
+    /// The reference's scoring: the row mean of `|image - reconstruction|`, smoothed along the cord.
+    public static var reference: ScoringOptions {
+        var options = ScoringOptions()
+        options.residual = .absolute
+        options.normalization = .none
+        options.aggregation = .mean
+        return options
+    }
 
     /// Throws a one-line error naming the first invalid option.
     public func validate() throws {
@@ -29,8 +47,40 @@ public struct ScoringOptions: Codable, Equatable, Sendable {
         guard VertebralLevels.index(of: firstVertebra) != nil else {
             throw PipelineError.badOption("--first-vertebra", "unknown level \(firstVertebra); use C1...C7, T1...T12, L1...L5 or S1")
         }
+        if case .localMaximum(let sigma) = aggregation, !(sigma.isFinite && sigma >= 0 && sigma <= 16) {
+            throw PipelineError.badOption("--aggregate", "the neighbourhood sigma must be in [0, 16] pixels, got \(sigma)")
+        }
+        guard minimumResidualSpread.isFinite, minimumResidualSpread > 0 else {
+            throw PipelineError.badOption("minimum residual spread", "must be positive, got \(minimumResidualSpread)")
+        }
         guard pixelFalsePositiveRate > 0, pixelFalsePositiveRate < 1 else {
             throw PipelineError.badOption("pixel false-positive rate", "must be in (0, 1), got \(pixelFalsePositiveRate)")
         }
+    }
+}
+
+extension ScoringOptions {
+    private enum CodingKeys: String, CodingKey {
+        case smoothingRows, pixelSpacingMM, vertebralBodyLabel, minimumBodyPixels, firstVertebra, fallbackSegmentMM, lesionLabel
+        case pixelFalsePositiveRate, residual, normalization, aggregation, minimumResidualSpread
+    }
+
+    /// Decodes options written by any version: a key a file lacks takes the reference's value, since files written
+    /// before the residual settings existed were calibrated with the reference's scoring.
+    public init(from decoder: Decoder) throws {
+        self = .reference
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        smoothingRows = try c.decodeIfPresent(Double.self, forKey: .smoothingRows) ?? smoothingRows
+        pixelSpacingMM = try c.decodeIfPresent(Double.self, forKey: .pixelSpacingMM) ?? pixelSpacingMM
+        vertebralBodyLabel = try c.decodeIfPresent(Int.self, forKey: .vertebralBodyLabel) ?? vertebralBodyLabel
+        minimumBodyPixels = try c.decodeIfPresent(Int.self, forKey: .minimumBodyPixels) ?? minimumBodyPixels
+        firstVertebra = try c.decodeIfPresent(String.self, forKey: .firstVertebra) ?? firstVertebra
+        fallbackSegmentMM = try c.decodeIfPresent(Double.self, forKey: .fallbackSegmentMM) ?? fallbackSegmentMM
+        lesionLabel = try c.decodeIfPresent(Int.self, forKey: .lesionLabel) ?? lesionLabel
+        pixelFalsePositiveRate = try c.decodeIfPresent(Double.self, forKey: .pixelFalsePositiveRate) ?? pixelFalsePositiveRate
+        residual = try c.decodeIfPresent(ResidualKind.self, forKey: .residual) ?? residual
+        normalization = try c.decodeIfPresent(ResidualNormalization.self, forKey: .normalization) ?? normalization
+        aggregation = try c.decodeIfPresent(RowAggregation.self, forKey: .aggregation) ?? aggregation
+        minimumResidualSpread = try c.decodeIfPresent(Double.self, forKey: .minimumResidualSpread) ?? minimumResidualSpread
     }
 }

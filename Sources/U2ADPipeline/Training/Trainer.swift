@@ -49,12 +49,14 @@ public final class Trainer {
     public convenience init(options: TrainingOptions, run: URL, backend: Backend, uncertaintySource: UncertaintySource? = nil,
                             reporter: ProgressReporter = ProgressReporter()) throws {
         var options = options
+        var initialWeights: SafeTensorsFile?
         if let initial = options.initialWeights {
             let url = URL(fileURLWithPath: initial)
             guard FileManager.default.fileExists(atPath: url.path) else { throw PipelineError.badOption("--init", "\(initial) does not exist") }
-            let counted = try InferenceModel.configuration(weights: url)
-            let file = try SafeTensorsFile.read(url)
-            if file.metadata[InferenceModel.configurationKey] != nil {
+            let file = try InferenceModel.read(url)
+            initialWeights = file
+            let counted = try InferenceModel.configuration(of: file, named: url.lastPathComponent)
+            if InferenceModel.recordsConfiguration(file) {
                 options.model = counted
             } else {
                 // Reference weights: the widths of `options.model`, the depths counted from the tensor names.
@@ -76,8 +78,8 @@ public final class Trainer {
         state.slices = set.slices.map(\.name)
         try self.init(state: state, run: run, backend: backend, set: set, uncertaintySource: uncertaintySource, reporter: reporter,
                       metricsLength: 0)
-        if let initial = options.initialWeights {
-            try model.load(from: URL(fileURLWithPath: initial))
+        if let initialWeights, let initial = options.initialWeights {
+            try model.load(initialWeights, name: URL(fileURLWithPath: initial).lastPathComponent)
         } else {
             try model.initializeRandomly(key: random.split(.initialWeights))
         }

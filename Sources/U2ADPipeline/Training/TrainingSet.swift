@@ -21,7 +21,7 @@ public struct TrainingSet {
         guard !slices.isEmpty else { throw PipelineError.badOption("--data", "no training slices") }
         let size = configuration.imageSize, patch = configuration.patchSize
         for slice in slices where slice.size != size || slice.image.count != size * size {
-            throw PipelineError.badFile(slice.source, "slice is \(slice.size)x\(slice.size), the model expects \(size)x\(size)")
+            throw PipelineError.badFile(slice.origin.description, "slice is \(slice.size)x\(slice.size), the model expects \(size)x\(size)")
         }
         self.slices = slices
         let labels = Set(roiLabels)

@@ -46,10 +46,10 @@ public struct UncertaintySums: Sendable, Equatable {
         var varianceTotal = 0.0, errorTotal = 0.0
         for (map, slice) in zip(maps, set.slices) {
             guard map.variance.count == size * size, map.error.count == size * size else {
-                throw PipelineError.badFile(slice.source, "uncertainty maps hold \(map.variance.count) and \(map.error.count) values, expected \(size * size)")
+                throw PipelineError.badFile(slice.origin.description, "uncertainty maps hold \(map.variance.count) and \(map.error.count) values, expected \(size * size)")
             }
             guard map.variance.allSatisfy({ $0.isFinite }), map.error.allSatisfy({ $0.isFinite }) else {
-                throw PipelineError.badFile(slice.source, "uncertainty maps contain NaN or infinite values (has training diverged?)")
+                throw PipelineError.badFile(slice.origin.description, "uncertainty maps contain NaN or infinite values (has training diverged?)")
             }
             variance.append(PatchSums.of(map.variance, size: size, patch: patch))
             let filtered = ErrorFiltering.aleatoricMap(map.error, labels: slice.labels, size: size, settings: filtering)

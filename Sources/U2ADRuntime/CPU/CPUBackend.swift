@@ -78,6 +78,8 @@ public final class CPUBackend: Device {
 
     public func synchronize() {}
 
+    public func prepare(headDims: [Int]) {}
+
     public func view(of buffer: Buffer, offset: Int, count: Int, shape: [Int], elementType: ElementType) throws -> Buffer {
         precondition(offset % viewAlignment == 0 && offset + count <= buffer.count, "view [\(offset), +\(count)) of a buffer of \(buffer.count)")
         let base = (buffer.storage as! HostStorage).pointer

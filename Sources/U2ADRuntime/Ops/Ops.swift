@@ -31,6 +31,11 @@ public protocol OpDescription {
     static func benchmarks(batch: Int) -> [OpBenchmark]
 }
 
+public extension OpDescription {
+    /// The tuning entry of the one-work-item-per-element ops: their work-group size.
+    static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "local \(Elementwise.groupSize)" }
+}
+
 /// One timed call of an op: its label, the work it does, and how to set it up on a backend.
 public struct OpBenchmark {
     public var label: String

@@ -19,8 +19,6 @@ extension Activation: OpDescription {
     public static let name = "activation"
     public static let kernelFile = "activation.cl"
 
-    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "local \(Elementwise.groupSize)" }
-
     public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws { _ = try backend.kernels(ActivationKernels.self) }
 
     /// GELU forward and backward over the MLP hidden layer of a 128-wide block.

@@ -40,8 +40,6 @@ public enum Adam: OpDescription {
     public static let name = "adam"
     public static let kernelFile = "adam.cl"
 
-    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "local \(Elementwise.groupSize)" }
-
     public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws { _ = try backend.kernels(AdamKernels.self) }
 
     /// One step over the reference model's arena (about 2.8 M values).

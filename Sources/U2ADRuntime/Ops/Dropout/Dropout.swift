@@ -46,8 +46,6 @@ public enum Dropout: OpDescription {
     public static let name = "dropout"
     public static let kernelFile = "dropout.cl"
 
-    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "local \(Elementwise.groupSize)" }
-
     public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws { _ = try backend.kernels(DropoutKernels.self) }
 
     public static func benchmarks(batch: Int) -> [OpBenchmark] {

@@ -12,8 +12,6 @@ public enum Indexing: OpDescription {
     public static let name = "indexing"
     public static let kernelFile = "indexing.cl"
 
-    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "local \(Elementwise.groupSize)" }
-
     public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws { _ = try backend.kernels(IndexingKernels.self) }
 
     /// The decoder's gather of `[batch, 1025, 64]` rows with the mask token as fill, and the positional-embedding add.
