@@ -66,7 +66,7 @@ final class StudyTests: XCTestCase {
         XCTAssertEqual(a.test.map(\.isLesioned), [false, true, true])
         for entry in a.test where entry.isLesioned {
             let truth = entry.lesions[0]
-            XCTAssertTrue(size.contrast.contains(truth.contrast))
+            XCTAssertTrue(size.lesions.contrast.contains(truth.contrast))
             XCTAssertEqual(truth.area, entry.patient.slices[0].labels.filter { $0 == 6 }.count)
         }
         XCTAssertTrue(a.test[0].patient.slices[0].labels.allSatisfy { $0 != 6 })

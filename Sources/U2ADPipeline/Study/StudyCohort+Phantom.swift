@@ -8,17 +8,16 @@ public struct PhantomCohortSize: Codable, Equatable, Sendable {
     public var calibration = 16
     public var healthyTest = 24
     public var lesionedTest = 36
-    /// Contrast to the local cord, drawn uniformly: from subtle (1.1x) to obvious (1.8x).
-    public var contrast: ClosedRange<Double> = 1.1...1.8
-    /// Lesion area in pixels, drawn log-uniformly.
-    public var area: ClosedRange<Double> = 10...200
+    /// The lesions of a lesioned test patient: by default one, contrast 1.1-1.8x (uniform), area 10-200 px
+    /// (log-uniform), a quarter at the cord border (see docs/phantom.md).
+    public var lesions = CordLesionRanges()
 
     public init() {}
 }
 
 extension StudyCohort {
-    /// A phantom cohort: every patient a different phantom of `key`; each lesioned test patient one lesion of a contrast
-    /// and area drawn from the given ranges.
+    /// A phantom cohort: every patient a different phantom of `key` with its confounders; each lesioned test patient the
+    /// lesions of `size.lesions`.
     public static func phantom(key: RandomKey, size: PhantomCohortSize = PhantomCohortSize(), options: PhantomOptions = PhantomOptions()) -> StudyCohort {
         func slice(_ sample: PhantomSample, name: String) -> SliceSample {
             SliceSample(name: name, size: sample.slice.rows, image: sample.slice.image.pixels, roi: sample.slice.roi.pixels,
@@ -42,18 +41,17 @@ extension StudyCohort {
                 continue
             }
             var draws = key.fold(in: 3).fold(in: i).split(.phantomLesions).stream()
-            let contrast = draws.uniform(size.contrast.lowerBound, size.contrast.upperBound)
-            let area = size.area.lowerBound * pow(size.area.upperBound / size.area.lowerBound, draws.uniform())
             var lesioned = options
-            lesioned.lesions = [CordLesion(area: area, aspect: draws.uniform(1.5, 3), contrast: contrast)]
+            lesioned.lesions = size.lesions.draw(&draws)
             let sample = Phantom.generate(key: key.fold(in: 2).fold(in: i), options: lesioned)
             let truth = sample.lesions.map { LesionTruth(contrast: $0.contrast, area: $0.area) }
             test.append(StudyPatient(patient: Patient(name: name, slices: [slice(sample, name: name)]), lesions: truth.filter { $0.area > 0 }))
         }
         return StudyCohort(name: "phantom", training: training, calibration: calibration, test: test,
                            notes: ["phantom: \(size.training) healthy slices to pretrain on, \(size.calibration) held-out healthy patients to calibrate, "
-                                   + "\(size.healthyTest) healthy and \(size.lesionedTest) lesioned test patients (one slice each; one lesion, contrast "
-                                   + String(format: "%.2f-%.2fx, area %.0f-%.0f px", size.contrast.lowerBound, size.contrast.upperBound,
-                                            size.area.lowerBound, size.area.upperBound) + ")"])
+                                   + "\(size.healthyTest) healthy and \(size.lesionedTest) lesioned test patients (one slice each; lesions of contrast "
+                                   + String(format: "%.2f-%.2fx, area %.0f-%.0f px, %.0f%% at the cord border", size.lesions.contrast.lowerBound,
+                                            size.lesions.contrast.upperBound, size.lesions.area.lowerBound, size.lesions.area.upperBound,
+                                            100 * size.lesions.borderFraction) + "; confounders on, docs/phantom.md)"])
     }
 }
