@@ -24,10 +24,18 @@ struct Preprocess: ParsableCommand {
     var labelMap: String?
     @Flag(help: "Keep every sagittal slice, not only those containing the cord.")
     var allSlices = false
+    @Option(name: .customLong("field-of-view"), help: "Side of the square crop in mm before the zoom to 256 (default 200, the reference's; e.g. 64 for a scan of a small field of view, so the cord fills more pixels).")
+    var fieldOfView: Int = 200
 
     func run() throws {
         do {
-            let slicing = VolumeSlicing(labelMap: try labelMap.map(VolumeSlicing.parseLabelMap) ?? [:], requiredLabels: allSlices ? [] : [3])
+            guard (16...1000).contains(fieldOfView) else {
+                throw PipelineError.badOption("--field-of-view", "must be 16...1000 mm, got \(fieldOfView)")
+            }
+            var preprocessing = PreprocessingOptions()
+            preprocessing.cropSize = fieldOfView
+            let slicing = VolumeSlicing(labelMap: try labelMap.map(VolumeSlicing.parseLabelMap) ?? [:], preprocessing: preprocessing,
+                                        requiredLabels: allSlices ? [] : [3])
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             var records: [VolumeSlicing.Record] = []

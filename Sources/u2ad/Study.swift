@@ -29,8 +29,12 @@ struct StudyCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Bootstrap replicates per interval.")
     var replicates = 1000
-    @Option(name: .customLong("training-slices"), help: "Phantom cohort: healthy slices to pretrain on (default: the budget's).")
+    @Option(name: .customLong("training-slices"), help: "Healthy phantom slices to pretrain on (default: the budget's).")
     var trainingSlices: Int?
+    @Option(name: .customLong("insert-lesions"), help: "With --cohort DIR: test patients that get an inserted lesion (default: half).")
+    var insertLesions: Int?
+    @Option(help: "With --cohort DIR: what to pretrain on, phantom (healthy phantoms) or a folder of healthy .npy slices.")
+    var pretrain = "phantom"
     @OptionGroup var backendOptions: BackendOptions
 
     func run() {
@@ -41,19 +45,35 @@ struct StudyCommand: ParsableCommand {
             options.seed = seed
             guard (0...100_000).contains(replicates) else { throw PipelineError.badOption("--replicates", "must be in 0...100000, got \(replicates)") }
             options.bootstrapReplicates = replicates
+            var size = options.budget.phantomCohort
+            if let trainingSlices {
+                guard (1...10_000).contains(trainingSlices) else { throw PipelineError.badOption("--training-slices", "must be in 1...10000, got \(trainingSlices)") }
+                size.training = trainingSlices
+            }
+            let phantomKey = RandomKey(seed: seed).split(.phantomCohort)
+            let studyCohort: StudyCohort
+            if cohort.lowercased() == "phantom" {
+                if insertLesions != nil { throw PipelineError.badOption("--insert-lesions", "only with --cohort DIR (phantom patients draw their own lesions)") }
+                studyCohort = StudyCohort.phantom(key: phantomKey, size: size)
+            } else {
+                let scans = URL(fileURLWithPath: cohort)
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: scans.path, isDirectory: &isFolder), isFolder.boolValue else {
+                    throw PipelineError.badOption("--cohort", "'\(cohort)' is not phantom or a folder of normal scans")
+                }
+                let training: [SliceSample], note: String
+                if pretrain.lowercased() == "phantom" {
+                    training = StudyCohort.phantomTraining(key: phantomKey, count: size.training)
+                    note = "pretrained on \(size.training) healthy phantoms"
+                } else {
+                    training = try SliceSample.loadAll(URL(fileURLWithPath: pretrain))
+                    note = "pretrained on the \(training.count) slices of \(pretrain)"
+                }
+                studyCohort = try StudyCohort.folder(scans, key: RandomKey(seed: seed).split(.lesionInsertion), insert: insertLesions,
+                                                     lesions: size.lesions, training: training, trainingNote: note)
+            }
             let folder = URL(fileURLWithPath: out)
             try createFolder(folder, option: "--out")
-            let studyCohort: StudyCohort
-            switch cohort.lowercased() {
-            case "phantom":
-                var size = options.budget.phantomCohort
-                if let trainingSlices {
-                    guard (1...10_000).contains(trainingSlices) else { throw PipelineError.badOption("--training-slices", "must be in 1...10000, got \(trainingSlices)") }
-                    size.training = trainingSlices
-                }
-                studyCohort = StudyCohort.phantom(key: RandomKey(seed: seed).split(.phantomCohort), size: size)
-            default: throw PipelineError.badOption("--cohort", "'\(cohort)' is not phantom or a folder of normal scans")
-            }
             let backend = try backendOptions.makeBackend()
             let result = try Study(options: options, backend: backend, progress: log).run(cohort: studyCohort, folder: folder)
             try result.write(to: folder)

@@ -1,4 +1,5 @@
 import XCTest
+import U2ADData
 import U2ADRandom
 @testable import U2ADPipeline
 
@@ -70,5 +71,39 @@ final class StudyTests: XCTestCase {
             XCTAssertEqual(truth.area, entry.patient.slices[0].labels.filter { $0 == 6 }.count)
         }
         XCTAssertTrue(a.test[0].patient.slices[0].labels.allSatisfy { $0 != 6 })
+    }
+
+    /// A folder of normal scans: a quarter held out to calibrate, lesions inserted into the asked number of test
+    /// patients with exact truth, a patient with a labelled lesion of its own tested as lesioned, the same key the
+    /// same cohort.
+    func testFolderCohortInsertsLesionsWithTheirTruth() throws {
+        let folder = try temporaryFolder(self, "cohort")
+        var clean = PhantomOptions()
+        clean.confounders = .none
+        for i in 0..<8 {
+            var options = clean
+            if i == 7 { options.lesions = [CordLesion(area: 40, contrast: 1.6)] }
+            let sample = Phantom.generate(key: RandomKey(seed: 40).fold(in: i), options: options)
+            try NPY.write(sample.slice.channels, shape: [3, 256, 256], to: folder.appendingPathComponent("scan\(i).npy"))
+        }
+        let training = StudyCohort.phantomTraining(key: RandomKey(seed: 1), count: 1)
+        let cohort = try StudyCohort.folder(folder, key: RandomKey(seed: 9), insert: 3, lesions: CordLesionRanges(), training: training,
+                                            trainingNote: "one phantom")
+        XCTAssertEqual(cohort.calibration.count, 2)
+        XCTAssertEqual(cohort.test.count, 6)
+        XCTAssertFalse(cohort.calibration.contains { $0.name == "scan7" }, "a scan with a lesion is never a calibration patient")
+        XCTAssertEqual(cohort.test.filter(\.isLesioned).count, 4)
+        for entry in cohort.test {
+            let labelled = entry.patient.slices.reduce(0) { $0 + $1.labels.filter { $0 == 6 }.count }
+            XCTAssertEqual(entry.lesions.reduce(0) { $0 + $1.area }, labelled, entry.patient.name)
+        }
+        let own = try XCTUnwrap(cohort.test.first { $0.patient.name == "scan7" })
+        XCTAssertEqual(own.lesions.count, 1)
+        XCTAssertGreaterThan(own.lesions[0].contrast, 1.2, "the measured contrast of a 1.6x lesion")
+        let again = try StudyCohort.folder(folder, key: RandomKey(seed: 9), insert: 3, lesions: CordLesionRanges(), training: training,
+                                           trainingNote: "one phantom")
+        XCTAssertEqual(again.test.map(\.lesions), cohort.test.map(\.lesions))
+        XCTAssertThrowsError(try StudyCohort.folder(folder, key: RandomKey(seed: 9), insert: 6, lesions: CordLesionRanges(), training: training,
+                                                    trainingNote: "")) { XCTAssertTrue("\($0)".contains("--insert-lesions"), "\($0)") }
     }
 }

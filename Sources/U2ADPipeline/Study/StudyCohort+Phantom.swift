@@ -16,6 +16,17 @@ public struct PhantomCohortSize: Codable, Equatable, Sendable {
 }
 
 extension StudyCohort {
+    /// `count` healthy phantoms to pretrain on (the same as a phantom cohort of `key` pretrains on).
+    public static func phantomTraining(key: RandomKey, count: Int, options: PhantomOptions = PhantomOptions()) -> [SliceSample] {
+        var healthy = options
+        healthy.lesions = []
+        return (0..<count).map { i in
+            let sample = Phantom.generate(key: key.fold(in: 0).fold(in: i), options: healthy)
+            return SliceSample(name: String(format: "train%03d", i), size: sample.slice.rows, image: sample.slice.image.pixels,
+                               roi: sample.slice.roi.pixels, labels: sample.slice.labels.pixels)
+        }
+    }
+
     /// A phantom cohort: every patient a different phantom of `key` with its confounders; each lesioned test patient the
     /// lesions of `size.lesions`.
     public static func phantom(key: RandomKey, size: PhantomCohortSize = PhantomCohortSize(), options: PhantomOptions = PhantomOptions()) -> StudyCohort {
@@ -28,7 +39,7 @@ extension StudyCohort {
             healthyOptions.lesions = []
             return Phantom.generate(key: key.fold(in: purpose).fold(in: index), options: healthyOptions)
         }
-        let training = (0..<size.training).map { slice(healthy(0, $0), name: String(format: "train%03d", $0)) }
+        let training = phantomTraining(key: key, count: size.training, options: options)
         let calibration = (0..<size.calibration).map { i -> Patient in
             let name = String(format: "normal%03d", i)
             return Patient(name: name, slices: [slice(healthy(1, i), name: name)])
