@@ -35,6 +35,12 @@ struct StudyCommand: ParsableCommand {
     var insertLesions: Int?
     @Option(help: "With --cohort DIR: what to pretrain on, phantom (healthy phantoms) or a folder of healthy .npy slices.")
     var pretrain = "phantom"
+    @Option(name: .customLong("patch-size"), help: "Patch side of the budget's model (8 is the reference's; 16 trains about 9x faster).")
+    var patchSize: Int?
+    @Option(name: .customLong("pretrain-epochs"), help: "Pretraining epochs (default: the budget's).")
+    var pretrainEpochs: Int?
+    @Option(name: .customLong("adapt-epochs"), help: "Adaptation epochs (default: the budget's).")
+    var adaptEpochs: Int?
     @OptionGroup var backendOptions: BackendOptions
 
     func run() {
@@ -42,6 +48,15 @@ struct StudyCommand: ParsableCommand {
             var options = StudyOptions()
             options.methods = try StudyMethod.parse(methods)
             options.budget = try StudyBudget.named(budget)
+            if let patchSize {
+                guard [4, 8, 16, 32].contains(patchSize) else { throw PipelineError.badOption("--patch-size", "must be 4, 8, 16 or 32, got \(patchSize)") }
+                options.budget.model.patchSize = patchSize
+            }
+            for (value, name) in [(pretrainEpochs, "--pretrain-epochs"), (adaptEpochs, "--adapt-epochs")] {
+                if let value, !(1...100_000).contains(value) { throw PipelineError.badOption(name, "must be in 1...100000, got \(value)") }
+            }
+            options.budget.pretrainEpochs = pretrainEpochs ?? options.budget.pretrainEpochs
+            options.budget.adaptEpochs = adaptEpochs ?? options.budget.adaptEpochs
             options.seed = seed
             guard (0...100_000).contains(replicates) else { throw PipelineError.badOption("--replicates", "must be in 0...100000, got \(replicates)") }
             options.bootstrapReplicates = replicates

@@ -101,7 +101,7 @@ public struct Study {
 
         var results: [StudyMethodResult] = []
         for method in options.methods {
-            var trainSeconds = 0.0
+            var trainSeconds = 0.0, inferenceSeconds = 0.0
             let calibrationMaps: DetectionAnalysis, testMaps: DetectionAnalysis
             let t0 = Date()
             if method.usesNetwork, let pretrained {
@@ -122,7 +122,7 @@ public struct Study {
                 let inferenceStart = Date()
                 calibrationMaps = try DetectionAnalysis.analyse(model: model, patients: calibrationPatients, uncertainty: uncertainty, scoring: .reference)
                 testMaps = try DetectionAnalysis.analyse(model: model, patients: testPatients, uncertainty: uncertainty, scoring: .reference)
-                _ = inferenceStart
+                inferenceSeconds = Date().timeIntervalSince(inferenceStart)
             } else {
                 progress("study: \(method.rawValue): intensity maps of the calibration and test patients")
                 func baseline(_ patients: [Patient]) -> DetectionAnalysis {
@@ -131,8 +131,8 @@ public struct Study {
                 }
                 calibrationMaps = baseline(calibrationPatients)
                 testMaps = baseline(testPatients)
+                inferenceSeconds = Date().timeIntervalSince(t0)
             }
-            let inferenceSeconds = Date().timeIntervalSince(t0) - (trainSeconds - pretrainSeconds)
             var evaluations: [MethodEvaluation] = []
             for (name, scoring) in options.scorings {
                 let threshold = calibrationMaps.rescored(with: scoring).calibrate(falsePositiveRate: options.falsePositiveRate)?.segment
@@ -144,7 +144,7 @@ public struct Study {
             progress("study: \(method.rawValue): patient AUROC \(headline.patient.auroc.text), segment AUROC \(headline.segment.auroc.text), "
                      + "patient F1 \(headline.patient.f1.text)")
             results.append(StudyMethodResult(method: method, summary: method.summary, trainSeconds: trainSeconds,
-                                             inferenceSeconds: max(inferenceSeconds, 0), evaluations: evaluations))
+                                             inferenceSeconds: inferenceSeconds, evaluations: evaluations))
         }
         return StudyResult(cohort: cohort.name, notes: cohort.notes, budget: budget, seed: options.seed, machine: CPUInfo.modelName,
                            backend: "\(backend.kind.rawValue) on \(backend.deviceName)", testPatients: cohort.test.count,
