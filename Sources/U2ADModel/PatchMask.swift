@@ -1,4 +1,4 @@
-/// Which patches each image of a batch hides from the encoder, and the index maps derived from it.
+/// Which patches each image of a batch hides from the encoder.
 ///
 /// Every image must keep the same number of patches visible (the reference uses one `len_keep` per batch).
 /// Visible patches enter the encoder in ascending patch order after the cls token.
@@ -37,76 +37,15 @@ public struct PatchMask: Equatable, Sendable {
         if Set(counts).count > 1 { throw Failure.unequalVisibleCounts(counts) }
     }
 
-    /// Encoder input rows: `index[b, t, d]` into patch tokens `[B * L, width]`; -1 for the cls row.
-    func encoderGatherIndex(width: Int) -> [Int32] {
-        let tokens = 1 + visibleCount
-        var index = [Int32](repeating: -1, count: batch * tokens * width)
+    /// Each image's visible patches in ascending order, then its hidden ones, `[batch, patchCount]` (the layout
+    /// ``U2ADRuntime/PatchRankingOps`` writes): all the device needs to build the mask's row maps.
+    public var order: [Int32] {
+        var order: [Int32] = []
+        order.reserveCapacity(batch * patchCount)
         for b in 0..<batch {
-            for (j, l) in visible[b].enumerated() {
-                let destination = (b * tokens + 1 + j) * width, source = (b * patchCount + l) * width
-                for d in 0..<width { index[destination + d] = Int32(source + d) }
-            }
+            order += visible[b].map { Int32($0) }
+            order += masked[b].map { Int32($0) }
         }
-        return index
-    }
-
-    /// Inverse of ``encoderGatherIndex(width:)``: for every patch token, the encoder row holding it, or -1 if hidden.
-    func patchTokenGatherIndex(width: Int) -> [Int32] {
-        let tokens = 1 + visibleCount
-        var index = [Int32](repeating: -1, count: batch * patchCount * width)
-        for b in 0..<batch {
-            for (j, l) in visible[b].enumerated() {
-                let destination = (b * patchCount + l) * width, source = (b * tokens + 1 + j) * width
-                for d in 0..<width { index[destination + d] = Int32(source + d) }
-            }
-        }
-        return index
-    }
-
-    /// Index of each image's cls row in the encoder sequence, `[B, width]`.
-    func clsRowIndex(width: Int) -> [Int32] {
-        let tokens = 1 + visibleCount
-        return (0..<(batch * width)).map { Int32(($0 / width) * tokens * width + $0 % width) }
-    }
-
-    /// Decoder input rows `[B, 1 + L, width]` from the embedded encoder output `[B, 1 + V, width]`; -1 = mask token.
-    func decoderGatherIndex(width: Int) -> [Int32] {
-        let tokens = 1 + visibleCount
-        var index = [Int32](repeating: -1, count: batch * (1 + patchCount) * width)
-        for b in 0..<batch {
-            for d in 0..<width { index[b * (1 + patchCount) * width + d] = Int32(b * tokens * width + d) }
-            for (j, l) in visible[b].enumerated() {
-                let destination = (b * (1 + patchCount) + 1 + l) * width, source = (b * tokens + 1 + j) * width
-                for d in 0..<width { index[destination + d] = Int32(source + d) }
-            }
-        }
-        return index
-    }
-
-    /// Inverse of ``decoderGatherIndex(width:)``: for each embedded encoder row, its decoder row.
-    func embeddedGatherIndex(width: Int) -> [Int32] {
-        let tokens = 1 + visibleCount
-        var index = [Int32](repeating: 0, count: batch * tokens * width)
-        for b in 0..<batch {
-            for d in 0..<width { index[b * tokens * width + d] = Int32(b * (1 + patchCount) * width + d) }
-            for (j, l) in visible[b].enumerated() {
-                let destination = (b * tokens + 1 + j) * width, source = (b * (1 + patchCount) + 1 + l) * width
-                for d in 0..<width { index[destination + d] = Int32(source + d) }
-            }
-        }
-        return index
-    }
-
-    /// Decoder rows that hold the mask token, `[B * (L - V), width]`.
-    func maskTokenRowIndex(width: Int) -> [Int32] {
-        var index: [Int32] = []
-        index.reserveCapacity(batch * maskedCount * width)
-        for b in 0..<batch {
-            for l in masked[b] {
-                let source = (b * (1 + patchCount) + 1 + l) * width
-                for d in 0..<width { index.append(Int32(source + d)) }
-            }
-        }
-        return index
+        return order
     }
 }

@@ -24,14 +24,4 @@ public enum Patchify {
         forEachPixel(size: size, patch: patch) { out[$1] = patches[$0] }
         return out
     }
-
-    /// Element index map such that `patchified[i] = image[index[i]]` for a batch of images.
-    public static func gatherIndex(batch: Int, size: Int, patch: Int) -> [Int32] {
-        var one = [Int32](repeating: 0, count: size * size)
-        forEachPixel(size: size, patch: patch) { one[$0] = Int32($1) }
-        var index = [Int32]()
-        index.reserveCapacity(batch * size * size)
-        for b in 0..<batch { index.append(contentsOf: one.map { $0 + Int32(b * size * size) }) }
-        return index
-    }
 }

@@ -8,8 +8,16 @@ extension UGMAE {
         public let capacity: Int
         public let isTraining: Bool
         public let arena: Arena
-        let images, patches, tokens, latent, latentMean, latentRstd, embedded: Buffer
-        let patchIndex: Buffer
+        /// The image store: `capacity` images of `size x size`, which ``UGMAE/forward(_:imageSlots:mask:dropout:heads:)``
+        /// reads by slot.
+        public let images: Buffer
+        let patches, tokens, latent, latentMean, latentRstd, embedded: Buffer
+        /// `[capacity]` int32: the image slot of each batch row.
+        let imageSlots: Buffer
+        /// `[capacity, L]` int32: the mask as ``PatchMask/order``.
+        let maskOrder: Buffer
+        /// The mask's row maps (backward maps in training workspaces only).
+        let rows: MaskRows
         let encoderStreams: [Buffer]
         let decoderStreams: [Buffer]
         let encoderActivations: [TransformerBlock.Activations]
@@ -20,16 +28,24 @@ extension UGMAE {
         // Backward buffers (training only).
         let headGradients: [Buffer]
         let dNormed, dDecoder, dEmbedded, dLatent, dEncoder, dTokens, clsRows, maskRows: Buffer?
-        /// The batch of the last forward pass.
+        /// The mask and image slots of the last forward pass, whose row maps and slots are on the device.
         var mask: PatchMask?
-        var indexes: (encoder: Buffer, tokens: Buffer, cls: Buffer, decoder: Buffer, embedded: Buffer, maskRows: Buffer)?
+        var slots: [Int]?
+        /// The heads the last forward pass ran.
+        var heads = HeadSelection.both
 
         /// Every buffer of a workspace for `batch` images, by name and shape (llm.c's `fill_in_activation_sizes`).
         public static func layout(_ c: UGMAEConfiguration, batch: Int, training: Bool) -> ArenaLayout {
             let E = c.embedDim, D = c.decoderEmbedDim, L = c.patchCount, P = c.patchPixels, rows = batch * (1 + L)
             var layout = ArenaLayout()
             layout.add("images", [batch * c.pixelCount])
-            layout.add("patchIndex", [batch * L * P], elementType: .int32)
+            layout.add("imageSlots", [batch], elementType: .int32)
+            layout.add("maskOrder", [batch * L], elementType: .int32)
+            for name in ["encoderRows", "decoderRows"] + (training ? ["embeddedRows"] : []) { layout.add(name, [batch * (1 + L)], elementType: .int32) }
+            if training {
+                for name in ["patchTokenRows", "maskTokenRows"] { layout.add(name, [batch * L], elementType: .int32) }
+                layout.add("clsRowIndex", [batch], elementType: .int32)
+            }
             layout.add("patches", [batch * L, P])
             layout.add("tokens", [batch * L, E])
             for i in 0..<(training ? c.depth + 1 : 2) { layout.add("encoderStream\(i)", [rows, E]) }
@@ -77,8 +93,11 @@ extension UGMAE {
             let arena = try Arena(device: backend, layout: Workspace.layout(c, batch: batch, training: training))
             self.arena = arena
             images = try arena["images"]
-            patchIndex = try arena["patchIndex"]
-            try backend.upload(Patchify.gatherIndex(batch: batch, size: c.imageSize, patch: c.patchSize), to: patchIndex)
+            imageSlots = try arena["imageSlots"]
+            maskOrder = try arena["maskOrder"]
+            rows = MaskRows(encoder: try arena["encoderRows"], decoder: try arena["decoderRows"],
+                            patchTokens: training ? try arena["patchTokenRows"] : nil, cls: training ? try arena["clsRowIndex"] : nil,
+                            embedded: training ? try arena["embeddedRows"] : nil, maskTokens: training ? try arena["maskTokenRows"] : nil)
             patches = try arena["patches"]
             tokens = try arena["tokens"]
             encoderStreams = try (0..<(training ? c.depth + 1 : 2)).map { try arena["encoderStream\($0)"] }
@@ -110,23 +129,46 @@ extension UGMAE {
 
     // MARK: Forward
 
-    /// Runs encoder, decoder and both heads on `images` (`[B, size * size]` flattened) with `mask`.
-    /// Read the heads with ``headOutputs(_:)``.
-    public func forward(_ w: Workspace, images: [Float], mask: PatchMask, dropout: TransformerBlock.Dropout? = nil) throws {
-        let c = configuration, p = parameters
-        let B = mask.batch, E = c.embedDim, D = c.decoderEmbedDim, L = c.patchCount, P = c.patchPixels
-        precondition(B <= w.capacity, "batch \(B) exceeds the workspace capacity \(w.capacity)")
-        precondition(images.count == B * c.pixelCount, "images hold \(images.count) values for a batch of \(B)")
-        let encoderTokens = 1 + mask.visibleCount, decoderTokens = 1 + L
-        try setMask(mask, in: w)
-        guard let index = w.indexes else { return }
+    /// Which heads a forward pass runs: both (training, reconstruction) or the intensity head alone (MC inference).
+    public enum HeadSelection: Sendable {
+        case both, intensity
+    }
 
+    /// Runs encoder, decoder and the heads on `images` (`[B, size * size]` flattened, uploaded into slots `0..<B`)
+    /// with `mask`. Read the heads with ``headOutputs(_:)``.
+    public func forward(_ w: Workspace, images: [Float], mask: PatchMask, dropout: TransformerBlock.Dropout? = nil,
+                        heads: HeadSelection = .both) throws {
+        precondition(images.count == mask.batch * configuration.pixelCount, "images hold \(images.count) values for a batch of \(mask.batch)")
+        precondition(mask.batch <= w.capacity, "batch \(mask.batch) exceeds the workspace capacity \(w.capacity)")
         try backend.upload(images, to: w.images)
-        try backend.gather(w.images, index: w.patchIndex, into: w.patches, count: B * L * P, fill: nil, fillPeriod: 1)
-        try backend.gemm(w.patches, p["patch_embed.proj.weight"], into: w.tokens, m: B * L, n: E, k: P, transposeA: false, transposeB: true,
+        try forward(w, imageSlots: Array(0..<mask.batch), mask: mask, dropout: dropout, heads: heads)
+    }
+
+    /// Writes `image` (`size * size`) into slot `slot` of the workspace's image store.
+    public func placeImage(_ image: [Float], slot: Int, in w: Workspace) throws {
+        let pixels = configuration.pixelCount
+        precondition(image.count == pixels && (0..<w.capacity).contains(slot), "image of \(image.count) values into slot \(slot) of \(w.capacity)")
+        try backend.upload(image, to: w.images, offset: slot * pixels)
+    }
+
+    /// Runs encoder, decoder and the selected heads with batch row `b` reading the image in slot `imageSlots[b]`
+    /// (placed by ``placeImage(_:slot:in:)``), hiding the patches of `mask`. A batch uploads only what changed since the
+    /// last pass: the mask as its patch order (4 bytes a patch), the slots, and nothing else.
+    public func forward(_ w: Workspace, imageSlots: [Int], mask: PatchMask, dropout: TransformerBlock.Dropout? = nil,
+                        heads: HeadSelection = .both) throws {
+        let c = configuration, p = parameters
+        let B = mask.batch, E = c.embedDim, D = c.decoderEmbedDim, L = c.patchCount
+        precondition(B <= w.capacity, "batch \(B) exceeds the workspace capacity \(w.capacity)")
+        precondition(imageSlots.count == B && imageSlots.allSatisfy { (0..<w.capacity).contains($0) }, "image slots \(imageSlots) for a batch of \(B)")
+        let encoderTokens = 1 + mask.visibleCount, decoderTokens = 1 + L
+        try setMask(mask, imageSlots: imageSlots, in: w)
+
+        try backend.patchify(w.images, slots: w.imageSlots, into: w.patches, batch: B, size: c.imageSize, patch: c.patchSize)
+        try backend.gemm(w.patches, p["patch_embed.proj.weight"], into: w.tokens, m: B * L, n: E, k: c.patchPixels, transposeA: false, transposeB: true,
                      bias: p["patch_embed.proj.bias"], activation: .none, residual: nil)
         try backend.addBroadcastRows(w.tokens, table: patchPositions, into: w.tokens, rows: B * L, cols: E, period: L)
-        try backend.gather(w.tokens, index: index.encoder, into: w.encoderStreams[0], count: B * encoderTokens * E, fill: p["cls_token"], fillPeriod: E)
+        try backend.gatherRows(w.tokens, rows: w.rows.encoder, into: w.encoderStreams[0], count: B * encoderTokens, width: E,
+                               fill: p["cls_token"], table: nil, period: 1)
         let encoded = try runBlocks(encoderBlocks, streams: w.encoderStreams, activations: w.encoderActivations, scratch: w.encoderScratch,
                                 training: w.isTraining, batch: B, tokens: encoderTokens, dropout: dropout)
 
@@ -134,17 +176,18 @@ extension UGMAE {
                                  rows: B * encoderTokens, dim: E, epsilon: TransformerBlock.layerNormEpsilon)
         try backend.gemm(w.latent, p["decoder_embed.weight"], into: w.embedded, m: B * encoderTokens, n: D, k: E, transposeA: false, transposeB: true,
                      bias: p["decoder_embed.bias"], activation: .none, residual: nil)
-        try backend.gather(w.embedded, index: index.decoder, into: w.decoderStreams[0], count: B * decoderTokens * D, fill: p["mask_token"], fillPeriod: D)
-        try backend.addBroadcastRows(w.decoderStreams[0], table: decoderPositions, into: w.decoderStreams[0], rows: B * decoderTokens, cols: D, period: decoderTokens)
+        try backend.gatherRows(w.embedded, rows: w.rows.decoder, into: w.decoderStreams[0], count: B * decoderTokens, width: D,
+                               fill: p["mask_token"], table: decoderPositions, period: decoderTokens)
         let decoded = try runBlocks(decoderBlocks, streams: w.decoderStreams, activations: w.decoderActivations, scratch: w.decoderScratch,
                                 training: w.isTraining, batch: B, tokens: decoderTokens, dropout: dropout)
 
-        for (h, name) in Self.headNames.enumerated() {
+        for (h, name) in Self.headNames.enumerated() where h == 0 || heads == .both {
             try backend.layerNormForward(decoded, gamma: p["\(name)_norm.weight"], beta: p["\(name)_norm.bias"], into: w.normed[h],
                                      mean: w.headMean[h], rstd: w.headRstd[h], rows: B * decoderTokens, dim: D, epsilon: TransformerBlock.layerNormEpsilon)
-            try backend.gemm(w.normed[h], p["\(name)_pred.weight"], into: w.outputs[h], m: B * decoderTokens, n: P, k: D, transposeA: false, transposeB: true,
-                         bias: p["\(name)_pred.bias"], activation: .sigmoid, residual: nil)
+            try backend.gemm(w.normed[h], p["\(name)_pred.weight"], into: w.outputs[h], m: B * decoderTokens, n: c.patchPixels, k: D, transposeA: false,
+                         transposeB: true, bias: p["\(name)_pred.bias"], activation: .sigmoid, residual: nil)
         }
+        w.heads = heads
     }
 
     /// Runs `blocks` over `streams`; returns the buffer holding the last block's output.
@@ -163,19 +206,27 @@ extension UGMAE {
         return training ? streams[blocks.count] : streams[blocks.count % 2]
     }
 
-    private func setMask(_ mask: PatchMask, in w: Workspace) throws {
-        if w.mask == mask, w.indexes != nil { return }
-        let E = configuration.embedDim, D = configuration.decoderEmbedDim
-        w.indexes = (encoder: try backend.makeIndexBuffer(mask.encoderGatherIndex(width: E)),
-                     tokens: try backend.makeIndexBuffer(mask.patchTokenGatherIndex(width: E)),
-                     cls: try backend.makeIndexBuffer(mask.clsRowIndex(width: E)),
-                     decoder: try backend.makeIndexBuffer(mask.decoderGatherIndex(width: D)),
-                     embedded: try backend.makeIndexBuffer(mask.embeddedGatherIndex(width: D)),
-                     maskRows: try backend.makeIndexBuffer(mask.maskTokenRowIndex(width: D)))
-        w.mask = mask
+    /// Uploads the mask's patch order and builds its row maps on the device, and uploads the image slots, each only
+    /// when it differs from the last pass's.
+    private func setMask(_ mask: PatchMask, imageSlots: [Int], in w: Workspace) throws {
+        if w.mask != mask {
+            w.mask = nil
+            try backend.upload(mask.order, to: w.maskOrder)
+            try backend.buildMaskRows(order: w.maskOrder, batch: mask.batch, patches: mask.patchCount, visible: mask.visibleCount, into: w.rows)
+            w.mask = mask
+        }
+        if w.slots != imageSlots {
+            try backend.upload(imageSlots.map { Int32($0) }, to: w.imageSlots)
+            w.slots = imageSlots
+        }
     }
 
-    /// The two heads' outputs of the last forward pass, patchified `[B, L, P*P]` (cls rows dropped).
+    /// The intensity head's output of the last forward pass on the device, `[B, 1 + L, P*P]` (row `b (1 + L)` is the
+    /// cls row): what MC inference accumulates without downloading it.
+    public func intensityOutput(_ w: Workspace) -> Buffer { w.outputs[0] }
+
+    /// The two heads' outputs of the last forward pass, patchified `[B, L, P*P]` (cls rows dropped); the edge head is
+    /// empty when the pass ran the intensity head alone.
     public func headOutputs(_ w: Workspace) throws -> (intensity: [Float], edge: [Float]) {
         guard let mask = w.mask else { return ([], []) }
         let L = configuration.patchCount, P = configuration.patchPixels
@@ -185,7 +236,7 @@ extension UGMAE {
             for b in 0..<mask.batch { out.append(contentsOf: values[((b * (1 + L) + 1) * P)..<((b + 1) * (1 + L) * P)]) }
             return out
         }
-        return (strip(try backend.download(w.outputs[0])), strip(try backend.download(w.outputs[1])))
+        return (strip(try backend.download(w.outputs[0])), w.heads == .both ? strip(try backend.download(w.outputs[1])) : [])
     }
 
     // MARK: Backward
@@ -193,7 +244,8 @@ extension UGMAE {
     /// Back-propagates dLoss/d(head outputs) (patchified `[B, L, P*P]`, as from ``ReconstructionLoss``)
     /// through the last forward pass, writing every parameter gradient into the arena.
     public func backward(_ w: Workspace, intensityGradient: [Float], edgeGradient: [Float], dropout: TransformerBlock.Dropout? = nil) throws {
-        guard w.isTraining, let mask = w.mask, let index = w.indexes,
+        guard w.isTraining, let mask = w.mask, w.heads == .both, let patchTokenRows = w.rows.patchTokens, let clsRowIndex = w.rows.cls,
+              let embeddedRows = w.rows.embedded, let maskTokenRows = w.rows.maskTokens,
               let dNormed = w.dNormed, let dDecoder = w.dDecoder, let dEmbedded = w.dEmbedded, let dLatent = w.dLatent,
               let dEncoder = w.dEncoder, let dTokens = w.dTokens, let clsRows = w.clsRows, let maskRows = w.maskRows else {
             preconditionFailure("backward needs a training workspace after a forward pass")
@@ -225,12 +277,12 @@ extension UGMAE {
 
         // Mask token and the unshuffle back to the encoder's rows.
         if mask.maskedCount > 0 {
-            try backend.gather(dDecoder, index: index.maskRows, into: maskRows, count: B * mask.maskedCount * D, fill: nil, fillPeriod: 1)
+            try backend.gatherRows(dDecoder, rows: maskTokenRows, into: maskRows, count: B * mask.maskedCount, width: D, fill: nil, table: nil, period: 1)
             try backend.reduce(maskRows, into: p.gradient("mask_token"), outer: 1, length: B * mask.maskedCount, inner: D, operation: .sum)
         } else {
             try backend.fill(p.gradient("mask_token"), with: 0, count: D)
         }
-        try backend.gather(dDecoder, index: index.embedded, into: dEmbedded, count: B * encoderTokens * D, fill: nil, fillPeriod: 1)
+        try backend.gatherRows(dDecoder, rows: embeddedRows, into: dEmbedded, count: B * encoderTokens, width: D, fill: nil, table: nil, period: 1)
         try linearBackward(dEmbedded, input: w.latent, weight: "decoder_embed", inFeatures: E, outFeatures: D, rows: B * encoderTokens,
                        gradInput: dLatent, parameters: p)
         try backend.layerNormBackward(dLatent, x: encoded, gamma: p["norm.weight"], mean: w.latentMean, rstd: w.latentRstd, dx: dEncoder,
@@ -241,9 +293,9 @@ extension UGMAE {
         }
 
         // cls token and patch embedding.
-        try backend.gather(dEncoder, index: index.cls, into: clsRows, count: B * E, fill: nil, fillPeriod: 1)
+        try backend.gatherRows(dEncoder, rows: clsRowIndex, into: clsRows, count: B, width: E, fill: nil, table: nil, period: 1)
         try backend.reduce(clsRows, into: p.gradient("cls_token"), outer: 1, length: B, inner: E, operation: .sum)
-        try backend.gather(dEncoder, index: index.tokens, into: dTokens, count: B * L * E, fill: nil, fillPeriod: 1)
+        try backend.gatherRows(dEncoder, rows: patchTokenRows, into: dTokens, count: B * L, width: E, fill: nil, table: nil, period: 1)
         try linearBackward(dTokens, input: w.patches, weight: "patch_embed.proj", inFeatures: P, outFeatures: E, rows: B * L,
                        gradInput: nil, parameters: p)
     }

@@ -26,10 +26,16 @@ public protocol Device: AnyObject {
 
     /// A buffer of `count` elements from the pool; contents undefined.
     func makeBuffer(count: Int, shape: [Int]?, elementType: ElementType) throws -> Buffer
-    func upload(_ values: [Float], to buffer: Buffer) throws
-    func upload(_ values: [Int32], to buffer: Buffer) throws
+    /// Writes `values` into `buffer` from element `offset` on; may return before the device has them (later work on the
+    /// backend sees them).
+    func upload(_ values: [Float], to buffer: Buffer, offset: Int) throws
+    func upload(_ values: [Int32], to buffer: Buffer, offset: Int) throws
     func download(_ buffer: Buffer) throws -> [Float]
     func downloadInts(_ buffer: Buffer) throws -> [Int32]
+    /// Enqueues a download of `buffer` and returns without waiting for it (the CPU backend copies at once).
+    func startDownload(_ buffer: Buffer) throws -> PendingDownload
+    /// Bytes moved and kernels launched since the backend was created.
+    var traffic: DeviceTraffic { get }
     /// Waits for queued work to finish.
     func synchronize() throws
     /// A buffer aliasing `count` elements of `buffer` from `offset`, which must be a multiple of ``viewAlignment``.
@@ -43,6 +49,9 @@ public protocol Device: AnyObject {
 public let viewAlignment = 256
 
 public extension Device {
+    func upload(_ values: [Float], to buffer: Buffer) throws { try upload(values, to: buffer, offset: 0) }
+    func upload(_ values: [Int32], to buffer: Buffer) throws { try upload(values, to: buffer, offset: 0) }
+
     /// A float32 buffer of the given shape.
     func makeBuffer(_ shape: [Int]) throws -> Buffer {
         try makeBuffer(count: shape.reduce(1, *), shape: shape, elementType: .float32)

@@ -29,6 +29,7 @@ public final class CPUBackend: Device {
     public let kind = BackendKind.cpu
     public let deviceName: String
     public let pool: BufferPool
+    public private(set) var traffic = DeviceTraffic()
 
     public init() {
         deviceName = CPUInfo.modelName
@@ -58,23 +59,29 @@ public final class CPUBackend: Device {
         return Buffer(storage: storage, count: count, shape: shape ?? [count], elementType: elementType, pool: pool)
     }
 
-    public func upload(_ values: [Float], to buffer: Buffer) {
-        precondition(values.count <= buffer.count, "upload of \(values.count) values into a buffer of \(buffer.count)")
-        values.withUnsafeBufferPointer { floats(buffer).update(from: $0.baseAddress!, count: values.count) }
+    public func upload(_ values: [Float], to buffer: Buffer, offset: Int) {
+        precondition(offset >= 0 && offset + values.count <= buffer.count, "upload of \(values.count) values at \(offset) into a buffer of \(buffer.count)")
+        values.withUnsafeBufferPointer { (floats(buffer) + offset).update(from: $0.baseAddress!, count: values.count) }
+        traffic.countUpload(4 * values.count)
     }
 
-    public func upload(_ values: [Int32], to buffer: Buffer) {
-        precondition(values.count <= buffer.count, "upload of \(values.count) values into a buffer of \(buffer.count)")
-        values.withUnsafeBufferPointer { ints(buffer).update(from: $0.baseAddress!, count: values.count) }
+    public func upload(_ values: [Int32], to buffer: Buffer, offset: Int) {
+        precondition(offset >= 0 && offset + values.count <= buffer.count, "upload of \(values.count) values at \(offset) into a buffer of \(buffer.count)")
+        values.withUnsafeBufferPointer { (ints(buffer) + offset).update(from: $0.baseAddress!, count: values.count) }
+        traffic.countUpload(4 * values.count)
     }
 
     public func download(_ buffer: Buffer) -> [Float] {
-        Array(UnsafeBufferPointer(start: floats(buffer), count: buffer.count))
+        traffic.countDownload(4 * buffer.count)
+        return Array(UnsafeBufferPointer(start: floats(buffer), count: buffer.count))
     }
 
     public func downloadInts(_ buffer: Buffer) -> [Int32] {
-        Array(UnsafeBufferPointer(start: ints(buffer), count: buffer.count))
+        traffic.countDownload(4 * buffer.count)
+        return Array(UnsafeBufferPointer(start: ints(buffer), count: buffer.count))
     }
+
+    public func startDownload(_ buffer: Buffer) -> PendingDownload { CompletedDownload(download(buffer)) }
 
     public func synchronize() {}
 

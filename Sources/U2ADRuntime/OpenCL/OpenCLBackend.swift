@@ -49,19 +49,14 @@ public final class OpenCLBackend: Device {
         return Buffer(storage: storage, count: count, shape: shape ?? [count], elementType: elementType, pool: pool)
     }
 
-    public func upload(_ values: [Float], to buffer: Buffer) throws {
-        precondition(values.count <= buffer.count, "upload of \(values.count) values into a buffer of \(buffer.count)")
-        try values.withUnsafeBytes { try write($0, to: buffer) }
+    public func upload(_ values: [Float], to buffer: Buffer, offset: Int) throws {
+        precondition(offset >= 0 && offset + values.count <= buffer.count, "upload of \(values.count) values at \(offset) into a buffer of \(buffer.count)")
+        try values.withUnsafeBytes { try context.write($0, to: memory(buffer), offset: 4 * offset) }
     }
 
-    public func upload(_ values: [Int32], to buffer: Buffer) throws {
-        precondition(values.count <= buffer.count, "upload of \(values.count) values into a buffer of \(buffer.count)")
-        try values.withUnsafeBytes { try write($0, to: buffer) }
-    }
-
-    private func write(_ raw: UnsafeRawBufferPointer, to buffer: Buffer) throws {
-        try check(clEnqueueWriteBuffer(context.queue, memory(buffer), cl_bool(CL_TRUE), 0, raw.count, raw.baseAddress, 0, nil, nil),
-                  "clEnqueueWriteBuffer(\(raw.count) bytes)")
+    public func upload(_ values: [Int32], to buffer: Buffer, offset: Int) throws {
+        precondition(offset >= 0 && offset + values.count <= buffer.count, "upload of \(values.count) values at \(offset) into a buffer of \(buffer.count)")
+        try values.withUnsafeBytes { try context.write($0, to: memory(buffer), offset: 4 * offset) }
     }
 
     public func download(_ buffer: Buffer) throws -> [Float] {
@@ -77,11 +72,18 @@ public final class OpenCLBackend: Device {
     }
 
     private func read(_ buffer: Buffer, into raw: UnsafeMutableRawBufferPointer) throws {
-        try check(clEnqueueReadBuffer(context.queue, memory(buffer), cl_bool(CL_TRUE), 0, raw.count, raw.baseAddress, 0, nil, nil),
-                  "clEnqueueReadBuffer(\(raw.count) bytes)")
+        try context.read(memory(buffer), into: raw, blocking: true)
     }
 
-    public func synchronize() throws { try check(clFinish(context.queue), "clFinish") }
+    public func startDownload(_ buffer: Buffer) throws -> PendingDownload {
+        let download = OpenCLDownload(count: buffer.count)
+        download.event = try context.read(memory(buffer), into: UnsafeMutableRawBufferPointer(download.storage), blocking: false)
+        return download
+    }
+
+    public var traffic: DeviceTraffic { context.traffic }
+
+    public func synchronize() throws { try context.finish() }
 
     public func view(of buffer: Buffer, offset: Int, count: Int, shape: [Int], elementType: ElementType) throws -> Buffer {
         precondition(offset % viewAlignment == 0 && offset + count <= buffer.count, "view [\(offset), +\(count)) of a buffer of \(buffer.count)")
@@ -91,5 +93,33 @@ public final class OpenCLBackend: Device {
             throw RuntimeError.openCL(call: "clCreateSubBuffer(offset \(offset * 4) bytes)", code: code)
         }
         return Buffer(viewOf: buffer, storage: DeviceStorage(memory: memory, byteCount: count * 4), count: count, shape: shape, elementType: elementType)
+    }
+}
+
+/// A read enqueued without waiting; the host array it fills stays alive with this object.
+final class OpenCLDownload: PendingDownload {
+    let storage: UnsafeMutableBufferPointer<Float>
+    var event: cl_event?
+
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: 0)
+    }
+
+    deinit {
+        if event != nil {
+            clWaitForEvents(1, &event)
+            clReleaseEvent(event)
+        }
+        storage.deallocate()
+    }
+
+    func values() throws -> [Float] {
+        if event != nil {
+            try check(clWaitForEvents(1, &event), "clWaitForEvents(download)")
+            clReleaseEvent(event)
+            event = nil
+        }
+        return Array(storage)
     }
 }

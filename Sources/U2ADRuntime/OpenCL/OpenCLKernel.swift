@@ -65,13 +65,11 @@ final class OpenCLKernel {
             throw RuntimeError.outOfDeviceMemory(requested: 0, device: context.device.name, limit: context.device.globalMemory)
         }
         try check(code, "clEnqueueNDRangeKernel(\(name))")
+        context.traffic.launches += 1
         if profiling, event != nil {
             clWaitForEvents(1, &event)
-            var start: cl_ulong = 0, end: cl_ulong = 0
-            clGetEventProfilingInfo(event, cl_profiling_info(CL_PROFILING_COMMAND_START), 8, &start, nil)
-            clGetEventProfilingInfo(event, cl_profiling_info(CL_PROFILING_COMMAND_END), 8, &end, nil)
+            Profiler.shared.record(name, nanoseconds: eventNanoseconds(event), flops: flops, bytes: bytes)
             clReleaseEvent(event)
-            Profiler.shared.record(name, nanoseconds: end >= start ? end - start : 0, flops: flops, bytes: bytes)
         }
     }
 
