@@ -213,7 +213,9 @@ struct Detect: ParsableCommand {
             let score = patient.score.map { String(format: "%.5g", $0) } ?? "-"
             print("\(patient.name): \(verdict), score \(score)" + (positives.isEmpty ? "" : ", segments \(positives.joined(separator: " "))"))
         }
-        log(String(format: "%d passes in %.1f s (inference %.1f s); wrote %@", analysis.passes, report.seconds, analysis.inferenceSeconds,
-                   outFolder.appendingPathComponent("report.json").path))
+        let traffic = analysis.traffic
+        log(String(format: "%d passes in %.1f s (inference %.1f s; %.2f MB to the device, %.2f MB back, %d launches); wrote %@", analysis.passes,
+                   report.seconds, analysis.inferenceSeconds, Double(traffic.hostToDeviceBytes) / 1e6, Double(traffic.deviceToHostBytes) / 1e6,
+                   traffic.launches, outFolder.appendingPathComponent("report.json").path))
     }
 }

@@ -77,6 +77,8 @@ final class DetectPathTests: XCTestCase {
 
         let decoded = try JSONDecoder().decode(DetectionReport.self, from: Data(contentsOf: folder.appendingPathComponent("report.json")))
         XCTAssertEqual(decoded.passes, 3)
+        XCTAssertEqual(decoded.traffic.deviceToHostBytes, 3 * 4 * 256 * 256, "three maps of the one slice come back")
+        XCTAssertGreaterThan(decoded.traffic.hostToDeviceBytes, 4 * 256 * 256)
         XCTAssertEqual(decoded.patients[0].slices[0].segments.count, 7)
         XCTAssertNotNil(decoded.patients[0].isPositive)
         XCTAssertEqual(decoded.thresholdSource, .calibrated)

@@ -75,6 +75,76 @@ final class UncertaintyMapsTests: XCTestCase {
         XCTAssertEqual(withDropout.batches, 2, "with dropout a batch holds one slice's passes")
     }
 
+    /// On the CPU the device-side accumulation gives, bit for bit, the maps of the host path it replaced: each batch's
+    /// intensity head downloaded and its sampled pixels added to float64 moments on the host, over the same batches.
+    func testDeviceAccumulationEqualsTheHostPathBitForBit() throws {
+        let model = try randomModel()
+        let slices = [phantomSlice(seed: 4, name: "a", lesion: true), phantomSlice(seed: 5, name: "b")]
+        for (dropout, maxBatch) in [(Float(0), Int?.none), (0.2, 3)] {
+            var planned = options(k: 2, dropout: dropout)
+            planned.maxBatch = maxBatch
+            let run = try UncertaintyMaps.run(model: model, slices: slices, options: planned)
+            let expected = try hostPathMaps(model: model, slices: slices, options: planned, capacity: run.plan.capacity)
+            for (maps, host) in zip(run.maps, expected) {
+                XCTAssertEqual(maps.reconstruction, host.reconstruction, "dropout \(dropout)")
+                XCTAssertEqual(maps.epistemic, host.epistemic, "dropout \(dropout)")
+                XCTAssertEqual(maps.aleatoric, host.aleatoric, "dropout \(dropout)")
+            }
+        }
+    }
+
+    /// The previous MC host path, kept as the yardstick.
+    private func hostPathMaps(model: UGMAE, slices: [SliceSample], options: UncertaintyOptions, capacity: Int) throws
+        -> [(reconstruction: [Float], epistemic: [Float], aleatoric: [Float])] {
+        let c = model.configuration
+        let states = slices.map { slice -> UncertaintyMaps.SliceState in
+            let region = MaskingRegion(labels: slice.labels, size: c.imageSize, patchSize: c.patchSize, roiLabels: Set(options.roiLabels), erode: options.erodeROI)
+            let keys = options.keys(slice: slice.name)
+            return .init(name: slice.name, image: UncertaintyMaps.minMaxNormalized(slice.image), region: region,
+                         schedule: options.schedule(roiPatches: region.patches, patchCount: c.patchCount, key: keys.schedule), dropoutKey: keys.dropout)
+        }
+        var moments = states.map { _ in HostPixelMoments(pixels: c.pixelCount) }
+        let workspace = try UGMAE.Workspace(model: model, batch: capacity, training: false)
+        let batches = UncertaintyMaps.passGroups(states, bySlice: options.mcDropout > 0).flatMap { UncertaintyMaps.pack($0, capacity: capacity) }
+        for batch in batches {
+            let passes = batch.map { states[$0.slice].schedule!.passes[$0.pass] }
+            let mask = try PatchMask(hidden: passes.map { pass in (0..<c.patchCount).map { pass.hidden.contains($0) } })
+            let dropout = options.mcDropout > 0 ? TransformerBlock.Dropout(rate: options.mcDropout, key: states[batch[0].slice].dropoutKey, step: 0,
+                                                                          firstPass: UInt32(batch[0].pass)) : nil
+            try model.forward(workspace, images: batch.flatMap { states[$0.slice].image }, mask: mask, dropout: dropout)
+            let intensity = try model.headOutputs(workspace).intensity
+            for (b, job) in batch.enumerated() {
+                for l in passes[b].sampled {
+                    for k in 0..<c.patchPixels {
+                        let pixel = ((l / c.grid) * c.patchSize + k / c.patchSize) * c.imageSize + (l % c.grid) * c.patchSize + k % c.patchSize
+                        if states[job.slice].region.pixels[pixel] != 0 {
+                            moments[job.slice].add(Double(intensity[(b * c.patchCount + l) * c.patchPixels + k]), at: pixel)
+                        }
+                    }
+                }
+            }
+        }
+        return states.indices.map { moments[$0].maps(image: states[$0].image, region: states[$0].region.pixels) }
+    }
+
+    /// An MC run uploads each slice's image and region once and a few bytes of mask per pass, and downloads three maps
+    /// per slice.
+    func testTrafficPerPassAndPerSlice() throws {
+        let model = try randomModel(narrowConfiguration)
+        let slices = [phantomSlice(seed: 4, name: "a"), phantomSlice(seed: 5, name: "b")]
+        let run = try UncertaintyMaps.run(model: model, slices: slices, options: options())
+        let pixels = 256 * 256, patches = narrowConfiguration.patchCount
+        XCTAssertEqual(run.traffic.deviceToHostBytes, slices.count * 3 * 4 * pixels)
+        let perSlice = 4 * pixels + pixels / 8
+        let perPass = 4 * patches + 4 + patches / 8
+        XCTAssertLessThanOrEqual(run.traffic.hostToDeviceBytes, slices.count * perSlice + run.passes * perPass + run.batches * 64)
+        // The host path uploaded, per pass, the image and six int32 index arrays of one entry per element; what a pass
+        // uploads now beside its slice's image and region is under 5% of that.
+        let c = narrowConfiguration
+        let before = 4 * pixels + 4 * ((1 + patches) * (2 * c.embedDim + 3 * c.decoderEmbedDim))
+        XCTAssertLessThan(Double(run.traffic.hostToDeviceBytes - slices.count * perSlice) / Double(run.passes * before), 0.05)
+    }
+
     func testDropoutAloneVariesThePasses() throws {
         let model = try randomModel()
         var dropoutOnly = options(k: 3, dropout: 0.3)

@@ -147,3 +147,40 @@ extension Reference {
         return grad
     }
 }
+
+/// Per-pixel running mean and population variance in float64 (Welford's update), as MC inference accumulated them on
+/// the host before the device did: the yardstick of ``PixelMomentsOps``.
+public struct HostPixelMoments {
+    public private(set) var count: [Int32]
+    public private(set) var mean: [Double]
+    public private(set) var squaredDeviations: [Double]
+
+    public init(pixels: Int) {
+        count = [Int32](repeating: 0, count: pixels)
+        mean = [Double](repeating: 0, count: pixels)
+        squaredDeviations = [Double](repeating: 0, count: pixels)
+    }
+
+    public mutating func add(_ value: Double, at pixel: Int) {
+        count[pixel] += 1
+        let delta = value - mean[pixel]
+        mean[pixel] += delta / Double(count[pixel])
+        squaredDeviations[pixel] += delta * (value - mean[pixel])
+    }
+
+    public func variance(at pixel: Int) -> Double { count[pixel] > 0 ? squaredDeviations[pixel] / Double(count[pixel]) : 0 }
+
+    /// Reconstruction, epistemic and aleatoric maps of `image` inside `region` (nonzero), as MC inference finishes them.
+    public func maps(image: [Float], region: [Float]) -> (reconstruction: [Float], epistemic: [Float], aleatoric: [Float]) {
+        var reconstruction = image
+        var epistemic = [Float](repeating: 0, count: image.count), aleatoric = [Float](repeating: 0, count: image.count)
+        for i in image.indices where region[i] != 0 {
+            if count[i] > 0 {
+                reconstruction[i] = Float(mean[i])
+                epistemic[i] = Float(variance(at: i))
+            }
+            aleatoric[i] = abs(image[i] - reconstruction[i])
+        }
+        return (reconstruction, epistemic, aleatoric)
+    }
+}

@@ -33,22 +33,34 @@ public enum BatchPlanner {
     public static let hostMemoryFraction = 0.25
 
     /// Device bytes one more pass in a batch costs: the workspace arena's growth from a batch of one to two
-    /// (plain arithmetic over ``UGMAE/Workspace/layout(_:batch:training:)``) plus the per-pass mask index buffers.
+    /// (plain arithmetic over ``UGMAE/Workspace/layout(_:batch:training:)``, the mask's row maps included) and, for
+    /// inference, one slice slot (moments and region, ``SliceSlots``).
     public static func bytesPerPass(_ c: UGMAEConfiguration, training: Bool) -> Int {
         let arena = UGMAE.Workspace.bytes(c, batch: 2, training: training) - UGMAE.Workspace.bytes(c, batch: 1, training: training)
-        let indexBytes = 4 * (1 + c.patchCount) * (2 * c.embedDim + 3 * c.decoderEmbedDim)
-        return max(1, arena) + indexBytes
+        return max(1, arena) + (training ? 0 : SliceSlots.bytesPerSlot(c))
+    }
+
+    /// The most passes a batch may hold on an OpenCL device: the kernels index a workspace buffer with 32-bit
+    /// integers, and the largest per-pass buffer (the MLP's hidden layer, `(1 + L) x 4 x width`) must keep every
+    /// element index below 2^31. A bigger batch is split, never run.
+    public static func indexLimit(_ c: UGMAEConfiguration) -> Int {
+        Int(Int32.max) / largestBufferElementsPerPass(c)
+    }
+
+    private static func largestBufferElementsPerPass(_ c: UGMAEConfiguration) -> Int {
+        max((1 + c.patchCount) * max(c.embedDim, c.decoderEmbedDim) * c.mlpRatio, c.pixelCount)
     }
 
     /// The plan for up to `passesWanted` passes per batch: the backend's memory budget (an OpenCL device's
-    /// `0.8 x global memory` less what the pool already holds, and no buffer over its largest allocation; on the CPU
+    /// `0.8 x global memory` less what the pool already holds, no buffer over its largest allocation, and at most
+    /// ``indexLimit(_:)`` passes; on the CPU
     /// a quarter of physical memory and at most 32 passes) divided by ``bytesPerPass(_:training:)``.
     public static func plan(model: UGMAE, passesWanted: Int, training: Bool, limit: Int? = nil) throws -> BatchPlan {
         let wanted = max(1, passesWanted)
         let backend = model.backend, memory = backend.memory
         let c = model.configuration
         let perPass = bytesPerPass(c, training: training)
-        let largestBufferPerPass = 4 * (1 + c.patchCount) * max(c.embedDim, c.decoderEmbedDim) * c.mlpRatio
+        let largestBufferPerPass = 4 * largestBufferElementsPerPass(c)
 
         var budget: Int
         var capacity: Int
@@ -58,9 +70,11 @@ public enum BatchPlanner {
             budget = Int(Double(memory.total) * deviceMemoryFraction) - backend.pool.bytesInUse
             let byMemory = max(1, budget / perPass)
             let byAllocation = max(1, memory.largestAllocation / largestBufferPerPass)
-            capacity = min(wanted, byMemory, byAllocation)
+            let byIndex = indexLimit(c)
+            capacity = min(wanted, byMemory, byAllocation, byIndex)
             reason = "OpenCL \(backend.deviceName): \(byMemory) passes fit in \(megabytes(budget)) at \(megabytes(perPass)) each"
                 + (byAllocation < byMemory ? ", \(byAllocation) by the largest allocation \(megabytes(memory.largestAllocation))" : "")
+                + (byIndex < min(byMemory, byAllocation) ? ", \(byIndex) by 32-bit element indices" : "")
         case .cpu:
             budget = Int(Double(memory.total) * hostMemoryFraction)
             let byMemory = max(1, budget / perPass)

@@ -11,10 +11,18 @@ public struct UncertaintyRun: Sendable {
     public var batches: Int
     public var plan: BatchPlan
     public var seconds: Double
+    /// Bytes moved each way and kernels launched by the run (``DeviceTraffic``).
+    public var traffic: DeviceTraffic
 }
 
 /// Monte Carlo inference: masked (and optionally dropout) passes of the model over each slice, reduced to
 /// a mean reconstruction, an epistemic map (variance over the passes) and an aleatoric map (error).
+///
+/// The reduction stays on the device: a slice takes a slot while its passes run (its image in the workspace's image
+/// store, its region, its per-pixel moments, ``PixelMomentsOps``), each batch uploads only its masks as patch orders
+/// and a small table of sampled patches, and only the three finished maps of a slice come back. Nothing waits on the
+/// device inside the loop (uploads and the maps' downloads are enqueued without blocking), so the host prepares the
+/// next batch while the device runs this one.
 ///
 /// Every pass of a slice hides the same number of region patches, so all passes of a slice run as one
 /// batch, split only when they outnumber the batch capacity planned from the device's memory
@@ -32,7 +40,7 @@ public enum UncertaintyMaps {
     public static func run(model: UGMAE, slices: [SliceSample], options: UncertaintyOptions,
                            progress: ((String) -> Void)? = nil) throws -> UncertaintyRun {
         try options.validate()
-        let started = Date()
+        let started = Date(), trafficBefore = model.backend.traffic
         let c = model.configuration
         let labels = Set(options.roiLabels)
         var states: [SliceState] = []
@@ -45,8 +53,7 @@ public enum UncertaintyMaps {
             let keys = options.keys(slice: slice.name)
             let schedule = region.patches.count < options.minimumROIPatches ? nil
                 : options.schedule(roiPatches: region.patches, patchCount: c.patchCount, key: keys.schedule)
-            states.append(SliceState(name: slice.name, image: image, region: region, schedule: schedule, dropoutKey: keys.dropout,
-                                     moments: PixelMoments(pixels: schedule == nil ? 0 : c.pixelCount)))
+            states.append(SliceState(name: slice.name, image: image, region: region, schedule: schedule, dropoutKey: keys.dropout))
         }
 
         let dropout = options.mcDropout > 0
@@ -57,18 +64,27 @@ public enum UncertaintyMaps {
         let totalPasses = batches.reduce(0) { $0 + $1.count }
         progress?("MC inference: \(states.count) slices, \(totalPasses) passes in \(batches.count) batches of up to \(plan.capacity) (\(plan.reason))")
 
+        var finished: [Int: [Float]] = [:]
         if !batches.isEmpty {
-            let workspace = try UGMAE.Workspace(model: model, batch: plan.capacity, training: false)
+            let slots = try SliceSlots(model: model, capacity: plan.capacity)
+            var lastBatch: [Int: Int] = [:]
+            for (index, batch) in batches.enumerated() { for job in batch { lastBatch[job.slice] = index } }
+            var pending: [(slice: Int, maps: PendingDownload)] = []
             for (index, batch) in batches.enumerated() {
                 let batchStart = Date()
-                try runBatch(batch, states: &states, model: model, workspace: workspace, options: options)
+                try runBatch(batch, states: states, model: model, slots: slots, options: options)
+                for slice in Set(batch.map(\.slice)) where lastBatch[slice] == index {
+                    pending.append((slice, try slots.finish(slice: slice)))
+                }
                 let names = Array(Set(batch.map { states[$0.slice].name })).sorted().joined(separator: ", ")
-                progress?("batch \(index + 1)/\(batches.count): \(batch.count) passes (\(names)) in "
+                progress?("batch \(index + 1)/\(batches.count): \(batch.count) passes (\(names)) enqueued in "
                           + String(format: "%.2f s", Date().timeIntervalSince(batchStart)))
             }
+            for (slice, maps) in pending { finished[slice] = try maps.values() }
         }
-        let maps = states.map { finish($0, size: c.imageSize) }
-        return UncertaintyRun(maps: maps, passes: totalPasses, batches: batches.count, plan: plan, seconds: Date().timeIntervalSince(started))
+        let maps = states.indices.map { finish(states[$0], maps: finished[$0], size: c.imageSize) }
+        return UncertaintyRun(maps: maps, passes: totalPasses, batches: batches.count, plan: plan, seconds: Date().timeIntervalSince(started),
+                              traffic: model.backend.traffic - trafficBefore)
     }
 
     /// `(x - min) / (max - min)`, clamped to [0, 1] against rounding; a constant image becomes zeros.
@@ -86,7 +102,6 @@ public enum UncertaintyMaps {
         var region: MaskingRegion
         var schedule: PassSchedule?
         var dropoutKey: RandomKey
-        var moments: PixelMoments
     }
 
     struct PassJob {
@@ -96,7 +111,7 @@ public enum UncertaintyMaps {
 
     /// Slices whose passes may share a batch (same hidden count, or with dropout the slice alone), each
     /// slice's passes in order; groups in input order.
-    private static func passGroups(_ states: [SliceState], bySlice: Bool) -> [[[PassJob]]] {
+    static func passGroups(_ states: [SliceState], bySlice: Bool) -> [[[PassJob]]] {
         var groups: [[[PassJob]]] = []
         var groupOfKey: [Int: Int] = [:]
         for (s, state) in states.enumerated() {
@@ -134,58 +149,44 @@ public enum UncertaintyMaps {
         return batches
     }
 
-    private static func runBatch(_ batch: [PassJob], states: inout [SliceState], model: UGMAE, workspace: UGMAE.Workspace,
-                                 options: UncertaintyOptions) throws {
-        let c = model.configuration
-        var images: [Float] = []
-        images.reserveCapacity(batch.count * c.pixelCount)
-        var hidden: [[Bool]] = []
-        for job in batch {
-            images += states[job.slice].image
-            var row = [Bool](repeating: false, count: c.patchCount)
-            for l in states[job.slice].schedule!.passes[job.pass].hidden { row[l] = true }
-            hidden.append(row)
+    /// Enqueues one batch: slots for the slices it starts, the masks, the forward pass (intensity head only) and the
+    /// accumulation of the sampled patches into the slices' moments.
+    private static func runBatch(_ batch: [PassJob], states: [SliceState], model: UGMAE, slots: SliceSlots, options: UncertaintyOptions) throws {
+        var runs: [(slot: Int, passes: Range<Int>)] = []
+        for (b, job) in batch.enumerated() {
+            let slot = try slots.slot(of: job.slice, image: states[job.slice].image, region: states[job.slice].region.pixels)
+            if let last = runs.last, last.slot == slot, last.passes.upperBound == b {
+                runs[runs.count - 1].passes = last.passes.lowerBound..<(b + 1)
+            } else {
+                runs.append((slot, b..<(b + 1)))
+            }
         }
-        let mask = try PatchMask(hidden: hidden)
+        let passes = batch.map { states[$0.slice].schedule!.passes[$0.pass] }
+        let mask = try PatchMask(hidden: passes.map { pass in
+            var row = [Bool](repeating: false, count: model.configuration.patchCount)
+            for l in pass.hidden { row[l] = true }
+            return row
+        })
         var dropout: TransformerBlock.Dropout?
         if options.mcDropout > 0, let first = batch.first {
             dropout = TransformerBlock.Dropout(rate: options.mcDropout, key: states[first.slice].dropoutKey, step: 0,
                                                firstPass: UInt32(first.pass))
         }
-        try model.forward(workspace, images: images, mask: mask, dropout: dropout)
-        let intensity = try model.headOutputs(workspace).intensity
-        let size = c.imageSize, p = c.patchSize, grid = c.grid, L = c.patchCount, P = c.patchPixels
-        for (b, job) in batch.enumerated() {
-            let region = states[job.slice].region.pixels
-            for l in states[job.slice].schedule!.passes[job.pass].sampled {
-                let r = l / grid, col = l % grid
-                for py in 0..<p {
-                    for px in 0..<p {
-                        let pixel = (r * p + py) * size + col * p + px
-                        guard region[pixel] != 0 else { continue }
-                        states[job.slice].moments.add(Double(intensity[(b * L + l) * P + py * p + px]), at: pixel)
-                    }
-                }
-            }
-        }
+        try model.forward(slots.workspace, imageSlots: batch.map { slots.slotOf[$0.slice]! }, mask: mask, dropout: dropout, heads: .intensity)
+        try slots.accumulate(model.intensityOutput(slots.workspace), runs: runs, sampled: passes.map(\.sampled))
     }
 
-    private static func finish(_ state: SliceState, size: Int) -> SliceMaps {
+    /// The slice's maps from the device's finished `maps` (reconstruction, epistemic, aleatoric; nil when no pass ran).
+    private static func finish(_ state: SliceState, maps: [Float]?, size: Int) -> SliceMaps {
         let n = size * size
         guard let schedule = state.schedule else {
             return SliceMaps(name: state.name, size: size, image: state.image, region: state.region.pixels, reconstruction: state.image,
                              epistemic: [Float](repeating: 0, count: n), aleatoric: [Float](repeating: 0, count: n),
                              roiPatches: state.region.patches.count, passes: 0, hiddenPerPass: 0, samplesPerPatch: 0...0, skipped: true)
         }
-        var reconstruction = state.image
-        var epistemic = [Float](repeating: 0, count: n), aleatoric = [Float](repeating: 0, count: n)
-        for i in 0..<n where state.region.pixels[i] != 0 {
-            if state.moments.count[i] > 0 {
-                reconstruction[i] = Float(state.moments.mean[i])
-                epistemic[i] = Float(state.moments.variance(at: i))
-            }
-            aleatoric[i] = abs(state.image[i] - reconstruction[i])
-        }
+        let reconstruction = maps.map { Array($0[0..<n]) } ?? state.image
+        let epistemic = maps.map { Array($0[n..<(2 * n)]) } ?? [Float](repeating: 0, count: n)
+        let aleatoric = maps.map { Array($0[(2 * n)...]) } ?? [Float](repeating: 0, count: n)
         let sampled = schedule.counts().sampled
         let perPatch = state.region.patches.map { sampled[$0, default: 0] }
         return SliceMaps(name: state.name, size: size, image: state.image, region: state.region.pixels, reconstruction: reconstruction,

@@ -1,6 +1,7 @@
 import Foundation
 import U2ADData
 import U2ADModel
+import U2ADRuntime
 
 /// MC inference and scoring of every slice of a set of patients, before any decision.
 public struct DetectionAnalysis: Sendable {
@@ -16,6 +17,8 @@ public struct DetectionAnalysis: Sendable {
     public var batches: Int
     public var plan: BatchPlan
     public var inferenceSeconds: Double
+    /// Host-device traffic and launches of the MC inference.
+    public var traffic = DeviceTraffic()
 
     /// Runs MC inference over all slices of all patients at once (so passes of different patients can share
     /// batches), then scores each slice.
@@ -23,8 +26,10 @@ public struct DetectionAnalysis: Sendable {
                                progress: ((String) -> Void)? = nil) throws -> DetectionAnalysis {
         try scoring.validate()
         let run = try UncertaintyMaps.run(model: model, slices: patients.flatMap(\.slices), options: uncertainty, progress: progress)
-        return scored(patients: patients, maps: run.maps, uncertainty: uncertainty, scoring: scoring, passes: run.passes, batches: run.batches,
-                      plan: run.plan, inferenceSeconds: run.seconds)
+        var analysis = scored(patients: patients, maps: run.maps, uncertainty: uncertainty, scoring: scoring, passes: run.passes, batches: run.batches,
+                              plan: run.plan, inferenceSeconds: run.seconds)
+        analysis.traffic = run.traffic
+        return analysis
     }
 
     /// Scores maps already computed (`maps` in the order of the patients' slices).
@@ -49,8 +54,10 @@ public struct DetectionAnalysis: Sendable {
 
     /// The same maps scored with other scoring options (no inference).
     public func rescored(with scoring: ScoringOptions) -> DetectionAnalysis {
-        DetectionAnalysis.scored(patients: inputs, maps: maps.flatMap { $0 }, uncertainty: uncertainty, scoring: scoring, passes: passes,
-                                 batches: batches, plan: plan, inferenceSeconds: inferenceSeconds)
+        var analysis = DetectionAnalysis.scored(patients: inputs, maps: maps.flatMap { $0 }, uncertainty: uncertainty, scoring: scoring, passes: passes,
+                                                batches: batches, plan: plan, inferenceSeconds: inferenceSeconds)
+        analysis.traffic = traffic
+        return analysis
     }
 
     /// Thresholds calibrated with every patient taken as normal.

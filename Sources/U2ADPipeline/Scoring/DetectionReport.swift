@@ -1,5 +1,6 @@
 import Foundation
 import U2ADData
+import U2ADRuntime
 
 /// Where a run's decision threshold came from.
 public enum ThresholdSource: String, Codable, Sendable {
@@ -29,6 +30,8 @@ public struct DetectionReport: Codable, Sendable {
     public var batchCapacity: Int
     public var batchPlan: String
     public var inferenceSeconds: Double
+    /// Bytes moved between host and device and kernels launched by the MC inference (launches on OpenCL only).
+    public var traffic: DeviceTraffic
     /// Wall time of the whole command.
     public var seconds: Double
     public var patients: [PatientResult]
@@ -48,6 +51,7 @@ public struct DetectionReport: Codable, Sendable {
         batchCapacity = analysis.plan.capacity
         batchPlan = analysis.plan.reason
         inferenceSeconds = analysis.inferenceSeconds
+        traffic = analysis.traffic
         self.seconds = seconds
         self.patients = patients
     }

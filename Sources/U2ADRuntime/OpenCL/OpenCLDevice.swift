@@ -11,6 +11,8 @@ public struct OpenCLDevice: @unchecked Sendable {
     public let platformIndex: Int
     public let deviceIndex: Int
     public let platformName: String
+    /// `CL_DEVICE_VENDOR`, a key of the tuning table.
+    public let vendor: String
     public let name: String
     public let type: OpenCLDeviceType
     public let computeUnits: Int
@@ -20,6 +22,8 @@ public struct OpenCLDevice: @unchecked Sendable {
     public let maxWorkGroupSize: Int
     public let openCLCVersion: String
     public let driverVersion: String
+    /// Whether the device computes in float64 (`CL_DEVICE_DOUBLE_FP_CONFIG` is not empty).
+    public let hasFloat64: Bool
     let id: cl_device_id
 
     /// `opencl:P:D`, the option that selects this device.
@@ -46,7 +50,7 @@ public struct OpenCLDevice: @unchecked Sendable {
                     rawType & cl_device_type(CL_DEVICE_TYPE_ACCELERATOR) != 0 ? .accelerator :
                     rawType & cl_device_type(CL_DEVICE_TYPE_CPU) != 0 ? .cpu : .other
                 devices.append(OpenCLDevice(
-                    platformIndex: p, deviceIndex: d, platformName: platformName,
+                    platformIndex: p, deviceIndex: d, platformName: platformName, vendor: deviceString(id, CL_DEVICE_VENDOR),
                     name: deviceString(id, CL_DEVICE_NAME), type: type,
                     computeUnits: Int(deviceValue(id, CL_DEVICE_MAX_COMPUTE_UNITS) as cl_uint),
                     globalMemory: Int(deviceValue(id, CL_DEVICE_GLOBAL_MEM_SIZE) as cl_ulong),
@@ -55,6 +59,7 @@ public struct OpenCLDevice: @unchecked Sendable {
                     maxWorkGroupSize: Int(deviceValue(id, CL_DEVICE_MAX_WORK_GROUP_SIZE) as Int),
                     openCLCVersion: deviceString(id, CL_DEVICE_OPENCL_C_VERSION),
                     driverVersion: deviceString(id, CL_DRIVER_VERSION),
+                    hasFloat64: (deviceValue(id, CL_DEVICE_DOUBLE_FP_CONFIG) as cl_device_fp_config) != 0,
                     id: id))
             }
         }

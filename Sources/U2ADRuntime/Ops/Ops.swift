@@ -8,13 +8,13 @@ import U2ADRandom
 /// Its tests are `Tests/RuntimeTests/<Op>Tests.swift`. Registering an op is its protocol here and its description
 /// in ``allOps``.
 public typealias Backend = Device & GEMMOps & ElementwiseOps & ActivationOps & ReductionOps & IndexingOps
-    & LayerNormOps & AttentionOps & DropoutOps & AdamOps & PatchRankingOps
+    & LayerNormOps & AttentionOps & DropoutOps & AdamOps & PatchRankingOps & PixelMomentsOps
 
 /// Every op, in the order `u2ad-bench all` and `u2ad devices` list them. Drives the eager kernel builds
 /// (``OpenCLBackend/prepare(headDims:)``), the tuning table and the benchmark suites.
 public let allOps: [OpDescription.Type] = [
     GEMM.self, Elementwise.self, Activation.self, Reduction.self, Indexing.self,
-    LayerNorm.self, Attention.self, Dropout.self, Adam.self, PatchRanking.self,
+    LayerNorm.self, Attention.self, Dropout.self, Adam.self, PatchRanking.self, PixelMoments.self,
 ]
 
 /// What the runtime knows about an op beside its methods.
