@@ -117,7 +117,7 @@ public struct TransformerBlock {
         try run(input, into: output, batch: batch, tokens: tokens, parameters: p, activations: a, scratch: scratch, dropout: dropout, training: true)
     }
 
-    /// Inference-only forward: GELU fused into the fc1 GEMM; `workspace` may be shared by every block.
+    /// Inference-only forward: nothing kept for a backward pass; `workspace` may be shared by every block.
     public func infer(_ input: Buffer, into output: Buffer, batch: Int, tokens: Int, parameters p: ParameterArena,
                       workspace a: Activations, scratch: Scratch, dropout: Dropout? = nil) throws {
         try run(input, into: output, batch: batch, tokens: tokens, parameters: p, activations: a, scratch: scratch, dropout: dropout, training: false)
@@ -130,20 +130,20 @@ public struct TransformerBlock {
         let shape = AttentionShape(batch: batch, tokens: tokens, heads: heads, headDim: d / heads)
         let drop = dropout.flatMap { $0.rate > 0 ? $0 : nil }
 
-        try backend.layerNormForward(input, gamma: p[prefix + "norm1.weight"], beta: p[prefix + "norm1.bias"], into: a.ln1,
-                                 mean: a.mean1, rstd: a.rstd1, rows: rows, dim: d, epsilon: Self.layerNormEpsilon)
-        try backend.gemm(a.ln1, p[prefix + "attn.qkv.weight"], into: a.qkv, m: rows, n: 3 * d, k: d, transposeA: false, transposeB: true,
-                     bias: p[prefix + "attn.qkv.bias"], activation: .none, residual: nil)
+        // Each LayerNorm runs inside the GEMM that reads it; training keeps its output and statistics for the backward.
+        let norm1 = LayerNormInput(gamma: p[prefix + "norm1.weight"], beta: p[prefix + "norm1.bias"], epsilon: Self.layerNormEpsilon,
+                                   normalized: a.ln1, mean: a.mean1, rstd: a.rstd1, saved: training)
+        try backend.gemm(input, p[prefix + "attn.qkv.weight"], into: a.qkv, m: rows, n: 3 * d, k: d, transposeA: false, transposeB: true,
+                         fusion: GEMMFusion(bias: p[prefix + "attn.qkv.bias"], layerNorm: norm1))
         try backend.attentionForward(qkv: a.qkv, into: a.attention, logSumExp: a.logSumExp, shape: shape, dropout: drop?.spec(layer: layer, site: 0))
         try projectWithResidual(a.attention, weight: p[prefix + "attn.proj.weight"], bias: p[prefix + "attn.proj.bias"], residual: input,
                             into: a.x1, rows: rows, inner: d, tokens: tokens, dropout: drop?.spec(layer: layer, site: 1), scratch: scratch, backend: backend)
 
-        try backend.layerNormForward(a.x1, gamma: p[prefix + "norm2.weight"], beta: p[prefix + "norm2.bias"], into: a.ln2,
-                                 mean: a.mean2, rstd: a.rstd2, rows: rows, dim: d, epsilon: Self.layerNormEpsilon)
-        // Training keeps the pre-activation for GELU's backward; inference fuses GELU into the GEMM.
-        try backend.gemm(a.ln2, p[prefix + "mlp.fc1.weight"], into: training ? a.hidden : a.activated, m: rows, n: hiddenDim, k: d,
-                     transposeA: false, transposeB: true, bias: p[prefix + "mlp.fc1.bias"], activation: training ? .none : .gelu, residual: nil)
-        if training { try backend.applyActivation(.gelu, a.hidden, into: a.activated, count: rows * hiddenDim) }
+        let norm2 = LayerNormInput(gamma: p[prefix + "norm2.weight"], beta: p[prefix + "norm2.bias"], epsilon: Self.layerNormEpsilon,
+                                   normalized: a.ln2, mean: a.mean2, rstd: a.rstd2, saved: training)
+        // GELU in the epilogue; training also keeps its input for GELU's backward.
+        try backend.gemm(a.x1, p[prefix + "mlp.fc1.weight"], into: a.activated, m: rows, n: hiddenDim, k: d, transposeA: false, transposeB: true,
+                         fusion: GEMMFusion(bias: p[prefix + "mlp.fc1.bias"], activation: .gelu, preActivation: training ? a.hidden : nil, layerNorm: norm2))
         try projectWithResidual(a.activated, weight: p[prefix + "mlp.fc2.weight"], bias: p[prefix + "mlp.fc2.bias"], residual: a.x1,
                             into: output, rows: rows, inner: hiddenDim, tokens: tokens, dropout: drop?.spec(layer: layer, site: 2), scratch: scratch, backend: backend)
     }
@@ -173,24 +173,21 @@ public struct TransformerBlock {
         let shape = AttentionShape(batch: batch, tokens: tokens, heads: heads, headDim: d / heads)
         let drop = dropout.flatMap { $0.rate > 0 ? $0 : nil }
 
-        // MLP branch: out = x1 + drop(fc2(gelu(fc1(ln2(x1))))).
-        try backend.copy(gradOutput, into: s.dX1, count: rows * d)
+        // MLP branch: out = x1 + drop(fc2(gelu(fc1(ln2(x1))))); GELU's backward rides on the fc2 input gradient's GEMM.
         var dBranch = gradOutput
         if let spec = drop?.spec(layer: layer, site: 2) {
             try backend.dropout(gradOutput, into: s.projected, count: rows * d, rowLength: tokens * d, spec: spec)
             dBranch = s.projected
         }
         try linearBackward(dBranch, input: a.activated, weight: prefix + "mlp.fc2", inFeatures: hiddenDim, outFeatures: d, rows: rows,
-                       gradInput: s.dHidden, parameters: p)
-        try backend.activationBackward(.gelu, pre: a.hidden, gradOutput: s.dHidden, into: s.dHidden, count: rows * hiddenDim)
+                       gradInput: s.dHidden, throughActivation: (.gelu, a.hidden), parameters: p)
         try linearBackward(s.dHidden, input: a.ln2, weight: prefix + "mlp.fc1", inFeatures: d, outFeatures: hiddenDim, rows: rows,
                        gradInput: s.dNormed, parameters: p)
         try backend.layerNormBackward(s.dNormed, x: a.x1, gamma: p[prefix + "norm2.weight"], mean: a.mean2, rstd: a.rstd2, dx: s.dX1,
-                                  dgamma: p.gradient(prefix + "norm2.weight"), dbeta: p.gradient(prefix + "norm2.bias"),
-                                  rows: rows, dim: d, accumulate: true)
+                                  adding: gradOutput, dgamma: p.gradient(prefix + "norm2.weight"), dbeta: p.gradient(prefix + "norm2.bias"),
+                                  rows: rows, dim: d)
 
         // Attention branch: x1 = x + drop(proj(attn(ln1(x)))).
-        try backend.copy(s.dX1, into: gradInput, count: rows * d)
         dBranch = s.dX1
         if let spec = drop?.spec(layer: layer, site: 1) {
             try backend.dropout(s.dX1, into: s.projected, count: rows * d, rowLength: tokens * d, spec: spec)
@@ -203,21 +200,23 @@ public struct TransformerBlock {
         try linearBackward(s.dQKV, input: a.ln1, weight: prefix + "attn.qkv", inFeatures: d, outFeatures: 3 * d, rows: rows,
                        gradInput: s.dNormed, parameters: p)
         try backend.layerNormBackward(s.dNormed, x: input, gamma: p[prefix + "norm1.weight"], mean: a.mean1, rstd: a.rstd1, dx: gradInput,
-                                  dgamma: p.gradient(prefix + "norm1.weight"), dbeta: p.gradient(prefix + "norm1.bias"),
-                                  rows: rows, dim: d, accumulate: true)
+                                  adding: s.dX1, dgamma: p.gradient(prefix + "norm1.weight"), dbeta: p.gradient(prefix + "norm1.bias"),
+                                  rows: rows, dim: d)
     }
 }
 
 /// Backward of `y = x W^T + b` for a Linear named `name` (`name.weight` [out, in], `name.bias` [out]):
-/// `dx = dy W`, `dW = dy^T x`, `db = sum of dy over rows`. Gradients are overwritten.
+/// `dx = dy W` (times `act'(pre)` when `throughActivation` gives the activation that produced `x` and its input `pre`),
+/// `dW = dy^T x` and, in the same GEMM, `db = sum of dy over rows`. Gradients are overwritten.
 public func linearBackward(_ gradOutput: Buffer, input: Buffer, weight name: String, inFeatures: Int, outFeatures: Int, rows: Int,
-                           gradInput: Buffer?, parameters p: ParameterArena) throws {
+                           gradInput: Buffer?, throughActivation: (Activation, Buffer)? = nil, parameters p: ParameterArena) throws {
     let backend = p.backend
     if let gradInput {
-        try backend.gemm(gradOutput, p[name + ".weight"], into: gradInput, m: rows, n: inFeatures, k: outFeatures, transposeA: false, transposeB: false)
+        let fusion = throughActivation.map { GEMMFusion(activation: $0.0, derivativeAt: $0.1) } ?? .none
+        try backend.gemm(gradOutput, p[name + ".weight"], into: gradInput, m: rows, n: inFeatures, k: outFeatures, transposeA: false, transposeB: false,
+                         fusion: fusion)
     }
-    try backend.gemm(gradOutput, input, into: p.gradient(name + ".weight"), m: outFeatures, n: inFeatures, k: rows, transposeA: true, transposeB: false)
-    if p.entry(name + ".bias") != nil {
-        try backend.reduce(gradOutput, into: p.gradient(name + ".bias"), outer: 1, length: rows, inner: outFeatures, operation: .sum)
-    }
+    let biasGradient = p.entry(name + ".bias") != nil ? p.gradient(name + ".bias") : nil
+    try backend.gemm(gradOutput, input, into: p.gradient(name + ".weight"), m: outFeatures, n: inFeatures, k: rows, transposeA: true, transposeB: false,
+                     fusion: GEMMFusion(rowSums: biasGradient))
 }

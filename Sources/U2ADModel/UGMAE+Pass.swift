@@ -165,27 +165,26 @@ extension UGMAE {
 
         try backend.patchify(w.images, slots: w.imageSlots, into: w.patches, batch: B, size: c.imageSize, patch: c.patchSize)
         try backend.gemm(w.patches, p["patch_embed.proj.weight"], into: w.tokens, m: B * L, n: E, k: c.patchPixels, transposeA: false, transposeB: true,
-                     bias: p["patch_embed.proj.bias"], activation: .none, residual: nil)
-        try backend.addBroadcastRows(w.tokens, table: patchPositions, into: w.tokens, rows: B * L, cols: E, period: L)
+                         fusion: GEMMFusion(bias: p["patch_embed.proj.bias"], residual: patchPositions, residualRows: L))
         try backend.gatherRows(w.tokens, rows: w.rows.encoder, into: w.encoderStreams[0], count: B * encoderTokens, width: E,
                                fill: p["cls_token"], table: nil, period: 1)
         let encoded = try runBlocks(encoderBlocks, streams: w.encoderStreams, activations: w.encoderActivations, scratch: w.encoderScratch,
                                 training: w.isTraining, batch: B, tokens: encoderTokens, dropout: dropout)
 
-        try backend.layerNormForward(encoded, gamma: p["norm.weight"], beta: p["norm.bias"], into: w.latent, mean: w.latentMean, rstd: w.latentRstd,
-                                 rows: B * encoderTokens, dim: E, epsilon: TransformerBlock.layerNormEpsilon)
-        try backend.gemm(w.latent, p["decoder_embed.weight"], into: w.embedded, m: B * encoderTokens, n: D, k: E, transposeA: false, transposeB: true,
-                     bias: p["decoder_embed.bias"], activation: .none, residual: nil)
+        let latentNorm = LayerNormInput(gamma: p["norm.weight"], beta: p["norm.bias"], epsilon: TransformerBlock.layerNormEpsilon,
+                                        normalized: w.latent, mean: w.latentMean, rstd: w.latentRstd, saved: w.isTraining)
+        try backend.gemm(encoded, p["decoder_embed.weight"], into: w.embedded, m: B * encoderTokens, n: D, k: E, transposeA: false, transposeB: true,
+                         fusion: GEMMFusion(bias: p["decoder_embed.bias"], layerNorm: latentNorm))
         try backend.gatherRows(w.embedded, rows: w.rows.decoder, into: w.decoderStreams[0], count: B * decoderTokens, width: D,
                                fill: p["mask_token"], table: decoderPositions, period: decoderTokens)
         let decoded = try runBlocks(decoderBlocks, streams: w.decoderStreams, activations: w.decoderActivations, scratch: w.decoderScratch,
                                 training: w.isTraining, batch: B, tokens: decoderTokens, dropout: dropout)
 
         for (h, name) in Self.headNames.enumerated() where h == 0 || heads == .both {
-            try backend.layerNormForward(decoded, gamma: p["\(name)_norm.weight"], beta: p["\(name)_norm.bias"], into: w.normed[h],
-                                     mean: w.headMean[h], rstd: w.headRstd[h], rows: B * decoderTokens, dim: D, epsilon: TransformerBlock.layerNormEpsilon)
-            try backend.gemm(w.normed[h], p["\(name)_pred.weight"], into: w.outputs[h], m: B * decoderTokens, n: c.patchPixels, k: D, transposeA: false,
-                         transposeB: true, bias: p["\(name)_pred.bias"], activation: .sigmoid, residual: nil)
+            let headNorm = LayerNormInput(gamma: p["\(name)_norm.weight"], beta: p["\(name)_norm.bias"], epsilon: TransformerBlock.layerNormEpsilon,
+                                          normalized: w.normed[h], mean: w.headMean[h], rstd: w.headRstd[h], saved: w.isTraining)
+            try backend.gemm(decoded, p["\(name)_pred.weight"], into: w.outputs[h], m: B * decoderTokens, n: c.patchPixels, k: D, transposeA: false,
+                             transposeB: true, fusion: GEMMFusion(bias: p["\(name)_pred.bias"], activation: .sigmoid, layerNorm: headNorm))
         }
         w.heads = heads
     }
@@ -267,8 +266,8 @@ extension UGMAE {
             try linearBackward(w.headGradients[h], input: w.normed[h], weight: "\(name)_pred", inFeatures: D, outFeatures: P,
                            rows: B * decoderTokens, gradInput: dNormed, parameters: p)
             try backend.layerNormBackward(dNormed, x: decoded, gamma: p["\(name)_norm.weight"], mean: w.headMean[h], rstd: w.headRstd[h],
-                                      dx: dDecoder, dgamma: p.gradient("\(name)_norm.weight"), dbeta: p.gradient("\(name)_norm.bias"),
-                                      rows: B * decoderTokens, dim: D, accumulate: h == 1)
+                                      dx: dDecoder, adding: h == 1 ? dDecoder : nil, dgamma: p.gradient("\(name)_norm.weight"),
+                                      dbeta: p.gradient("\(name)_norm.bias"), rows: B * decoderTokens, dim: D)
         }
         for i in stride(from: c.decoderDepth - 1, through: 0, by: -1) {
             try decoderBlocks[i].backward(dDecoder, input: w.decoderStreams[i], into: dDecoder, batch: B, tokens: decoderTokens,
@@ -286,7 +285,7 @@ extension UGMAE {
         try linearBackward(dEmbedded, input: w.latent, weight: "decoder_embed", inFeatures: E, outFeatures: D, rows: B * encoderTokens,
                        gradInput: dLatent, parameters: p)
         try backend.layerNormBackward(dLatent, x: encoded, gamma: p["norm.weight"], mean: w.latentMean, rstd: w.latentRstd, dx: dEncoder,
-                                  dgamma: p.gradient("norm.weight"), dbeta: p.gradient("norm.bias"), rows: B * encoderTokens, dim: E, accumulate: false)
+                                  adding: nil, dgamma: p.gradient("norm.weight"), dbeta: p.gradient("norm.bias"), rows: B * encoderTokens, dim: E)
         for i in stride(from: c.depth - 1, through: 0, by: -1) {
             try encoderBlocks[i].backward(dEncoder, input: w.encoderStreams[i], into: dEncoder, batch: B, tokens: encoderTokens,
                                       parameters: p, saved: w.encoderActivations[i], scratch: w.encoderScratch, dropout: dropout)

@@ -39,8 +39,15 @@ final class LayerNormTests: XCTestCase {
                 let initial = random.floats(rows * dim)
                 let dxb = try backend.makeBuffer(initial), dgb = try backend.makeBuffer([dim]), dbb = try backend.makeBuffer([dim])
                 try backend.layerNormBackward(try backend.makeBuffer(dy), x: xb, gamma: gb, mean: mean, rstd: rstd,
-                                          dx: dxb, dgamma: dgb, dbeta: dbb, rows: rows, dim: dim, accumulate: true)
+                                          dx: dxb, adding: dxb, dgamma: dgb, dbeta: dbb, rows: rows, dim: dim)
                 assertClose(try backend.download(dxb), zip(dx, initial).map { $0 + Double($1) }, 1e-5, "\(label(backend)) layernorm dx (accumulated)")
+                let addend = random.floats(rows * dim), sum = try backend.makeBuffer([rows * dim])
+                try backend.layerNormBackward(try backend.makeBuffer(dy), x: xb, gamma: gb, mean: mean, rstd: rstd,
+                                          dx: sum, adding: try backend.makeBuffer(addend), dgamma: dgb, dbeta: dbb, rows: rows, dim: dim)
+                assertClose(try backend.download(sum), zip(dx, addend).map { $0 + Double($1) }, 1e-5, "\(label(backend)) layernorm dx plus an addend")
+                try backend.layerNormBackward(try backend.makeBuffer(dy), x: xb, gamma: gb, mean: mean, rstd: rstd,
+                                          dx: sum, adding: nil, dgamma: dgb, dbeta: dbb, rows: rows, dim: dim)
+                assertClose(try backend.download(sum), dx, 1e-5, "\(label(backend)) layernorm dx")
                 assertClose(try backend.download(dgb), dg, 1e-5, "\(label(backend)) layernorm dgamma")
                 assertClose(try backend.download(dbb), db, 1e-5, "\(label(backend)) layernorm dbeta")
             }

@@ -162,22 +162,34 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// A batch of the model's typical masking: the ROI (about 60 patches) 75% hidden.
-    func typicalMask(batch: Int) throws -> PatchMask {
+    /// A batch of the model's typical masking: the ROI (about 60 patches) 75% hidden; `shift` varies which.
+    func typicalMask(batch: Int, shift: Int = 0) throws -> PatchMask {
         let roi = Array(400..<460)
         var rows: [[Bool]] = []
         for b in 0..<batch {
             var hidden = [Bool](repeating: false, count: 1024)
-            for (i, l) in roi.enumerated() where (i + b) % 4 != 0 { hidden[l] = true }
+            for (i, l) in roi.enumerated() where (i + b + shift) % 4 != 0 { hidden[l] = true }
             rows.append(hidden)
         }
         return try PatchMask(hidden: rows)
     }
 
+    /// Kernel launches and bytes each way of one call of `body` on `backend`, as table cells.
+    func traffic(_ backend: Backend, _ body: () throws -> Void) throws -> String {
+        try backend.synchronize()
+        let before = backend.traffic
+        try body()
+        try backend.synchronize()
+        let used = backend.traffic - before
+        let launches = backend.kind == .cpu ? "-" : "\(used.launches)"
+        return "\(launches) | \(String(format: "%.3f", Double(used.hostToDeviceBytes) / 1e6)) | \(String(format: "%.3f", Double(used.deviceToHostBytes) / 1e6))"
+    }
+
     func model(_ backends: [Backend], _ batches: [Int]) throws {
         print("\n## Full UGMAE (12 + 8 blocks)\n")
-        print("| backend | measurement | batch | seconds | images/s |")
-        print("|---|---|---|---|---|")
+        print("Launches and MB to / from the device are those of one call (the mask already on the device for forward).\n")
+        print("| backend | measurement | batch | seconds | images/s | launches | MB to device | MB back |")
+        print("|---|---|---|---|---|---|---|---|")
         for backend in backends {
             let model = try UGMAE(backend: backend)
             try model.initializeRandomly(key: RandomKey(seed: 1))
@@ -186,7 +198,19 @@ struct Bench: ParsableCommand {
                 let images = randomValues(batch * 65536, seed: 8).map { abs($0) }
                 let mask = try typicalMask(batch: batch)
                 let t = try time(backend) { try model.forward(workspace, images: images, mask: mask) }
-                print("| \(backend.kind.rawValue) | forward | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) |")
+                let moved = try traffic(backend) { try model.forward(workspace, images: images, mask: mask) }
+                print("| \(backend.kind.rawValue) | forward | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) | \(moved) |")
+                // An MC batch: images already in their slots, the intensity head alone, a new mask each batch.
+                let masks = [mask, try typicalMask(batch: batch, shift: 1)]
+                var next = 0
+                let slots = Array(0..<batch)
+                let mc = try time(backend) {
+                    try model.forward(workspace, imageSlots: slots, mask: masks[next % 2], heads: .intensity)
+                    next += 1
+                }
+                let mcMoved = try traffic(backend) { try model.forward(workspace, imageSlots: slots, mask: masks[next % 2], heads: .intensity); next += 1 }
+                print("| \(backend.kind.rawValue) | MC forward (intensity head, new mask) | \(batch) | \(String(format: "%.3f", mc)) | "
+                      + "\(String(format: "%.2f", Double(batch) / mc)) | \(mcMoved) |")
             }
             let batch = 10
             let workspace = try UGMAE.Workspace(model: model, batch: batch, training: true)
@@ -197,7 +221,7 @@ struct Bench: ParsableCommand {
             let patched = (0..<batch).flatMap { b in Patchify.patchify(Array(images[(b * 65536)..<((b + 1) * 65536)]), size: 256, patch: 8) }
             let roi = [Float](repeating: 1, count: patched.count)
             var step = 0
-            let t = try time(backend) {
+            let trainingStep = {
                 try model.forward(workspace, images: images, mask: mask)
                 let (intensity, edge) = try model.headOutputs(workspace)
                 let loss = ReconstructionLoss.evaluate(intensity: intensity, edge: edge, images: patched, edgeTargets: patched, rois: roi,
@@ -206,7 +230,9 @@ struct Bench: ParsableCommand {
                 step += 1
                 try model.applyAdam(AdamStep(learningRate: 1e-4, beta2: 0.95, step: step), moments: (first, second))
             }
-            print("| \(backend.kind.rawValue) | training step (fwd + bwd + Adam) | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) |")
+            let t = try time(backend, trainingStep)
+            let moved = try traffic(backend, trainingStep)
+            print("| \(backend.kind.rawValue) | training step (fwd + bwd + Adam) | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) | \(moved) |")
         }
     }
 }

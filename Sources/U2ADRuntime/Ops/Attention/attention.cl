@@ -14,7 +14,7 @@
 #define KEEPS(b, element) philox_keeps(rate, seedLo, seedHi, step, layer, firstPass + (b), (element))
 
 // Row `lid` of the K and V tiles: key j of head h, zero past T.
-inline void load_kv_tile_row(__global const float* qkv, __local float Ks[BLOCK][HEAD_DIM], __local float Vs[BLOCK][HEAD_DIM],
+static inline void load_kv_tile_row(__global const float* qkv, __local float Ks[BLOCK][HEAD_DIM], __local float Vs[BLOCK][HEAD_DIM],
                              const int lid, const int j, const int b, const int h, const int T, const int W) {
     for (int d = 0; d < HEAD_DIM; ++d) {
         Ks[lid][d] = j < T ? qkv[QKV_ROW(b, j) + W + h * HEAD_DIM + d] : 0.0f;

@@ -22,11 +22,11 @@ extension CPUBackend: LayerNormOps {
     }
 
     public func layerNormBackward(_ dy: Buffer, x: Buffer, gamma: Buffer, mean: Buffer, rstd: Buffer,
-                                  dx: Buffer, dgamma: Buffer, dbeta: Buffer, rows: Int, dim: Int, accumulate: Bool) {
+                                  dx: Buffer, adding addend: Buffer?, dgamma: Buffer, dbeta: Buffer, rows: Int, dim: Int) {
         let started = Profiler.shared.begin()
         defer { Profiler.shared.end("layernorm_backward", started, flops: 1.5 * LayerNorm.flops(rows: rows, dim: dim)) }
         let dyp = floats(dy), xp = floats(x), gp = floats(gamma), mp = floats(mean), rp = floats(rstd)
-        let dxp = floats(dx)
+        let dxp = floats(dx), ap = addend.map { floats($0) }
         var partial = [Float](repeating: 0, count: LayerNorm.gradientChunks * 2 * dim)
         let chunkRows = (rows + LayerNorm.gradientChunks - 1) / LayerNorm.gradientChunks
         partial.withUnsafeMutableBufferPointer { partialBuffer in
@@ -36,7 +36,7 @@ extension CPUBackend: LayerNormOps {
                 guard start < end else { return }
                 let dg = pp + chunk * 2 * dim, db = dg + dim
                 for r in start..<end {
-                    let row = xp + r * dim, grad = dyp + r * dim, out = dxp + r * dim
+                    let row = xp + r * dim, grad = dyp + r * dim, out = dxp + r * dim, add = ap.map { $0 + r * dim }
                     let mu = mp[r], inv = rp[r]
                     var meanG: Float = 0, meanGX: Float = 0
                     for i in 0..<dim {
@@ -52,7 +52,7 @@ extension CPUBackend: LayerNormOps {
                     for i in 0..<dim {
                         let xhat = (row[i] - mu) * inv
                         let value = inv * (grad[i] * gp[i] - meanG - xhat * meanGX)
-                        out[i] = accumulate ? out[i] + value : value
+                        out[i] = add.map { $0[i] + value } ?? value
                     }
                 }
             }

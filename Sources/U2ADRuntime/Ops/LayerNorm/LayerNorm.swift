@@ -4,24 +4,31 @@ public protocol LayerNormOps: AnyObject {
     /// saves `mean` and `rstd = 1 / sqrt(var + epsilon)` per row for the backward pass.
     func layerNormForward(_ x: Buffer, gamma: Buffer, beta: Buffer, into y: Buffer,
                           mean: Buffer, rstd: Buffer, rows: Int, dim: Int, epsilon: Float) throws
-    /// `dx (+)= rstd (dy gamma - mean(dy gamma) - xhat mean(dy gamma xhat))` (added to `dx` when `accumulate`);
-    /// `dgamma = sum over rows of dy xhat` and `dbeta = sum of dy` are overwritten.
+    /// `dx = addend + rstd (dy gamma - mean(dy gamma) - xhat mean(dy gamma xhat))` (no addend when nil; `addend` may be
+    /// `dx`, to accumulate); `dgamma = sum over rows of dy xhat` and `dbeta = sum of dy` are overwritten.
     func layerNormBackward(_ dy: Buffer, x: Buffer, gamma: Buffer, mean: Buffer, rstd: Buffer,
-                           dx: Buffer, dgamma: Buffer, dbeta: Buffer, rows: Int, dim: Int, accumulate: Bool) throws
+                           dx: Buffer, adding addend: Buffer?, dgamma: Buffer, dbeta: Buffer, rows: Int, dim: Int) throws
 }
 
 public enum LayerNorm: OpDescription {
     public static let name = "layernorm"
     public static let kernelFile = "layernorm.cl"
-    /// Row chunks of the parameter-gradient sums: fixed, so that results do not depend on the device or thread count.
+    /// Row chunks of the parameter-gradient sums on the CPU: fixed, so that results do not depend on the thread count.
     static let gradientChunks = 32
+    /// Rows per chunk of the parameter-gradient sums on an OpenCL device (one work-group each): fixed, so that results
+    /// do not depend on the device.
+    static let gradientChunkRows = 16
 
     /// Work items per row on an OpenCL device (a power of two): the tuning entry.
-    static func groupSize(for device: OpenCLDevice) -> Int { device.type == .gpu ? 32 : 8 }
+    static func groupSize(for device: OpenCLDevice, settings: RuntimeSettings) -> Int { device.type == .gpu ? 32 : 8 }
+
+    static func defines(groupSize: Int, columnsPerItem: Int) -> String {
+        "-DWG=\(groupSize) -DCHUNK_ROWS=\(gradientChunkRows) -DCOLUMNS_PER_ITEM=\(columnsPerItem)"
+    }
 
     public static func flops(rows: Int, dim: Int) -> Double { 8 * Double(rows * dim) }
 
-    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "-DWG=\(groupSize(for: device))" }
+    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "-DWG=\(groupSize(for: device, settings: settings))" }
 
     public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws { _ = try backend.kernels(LayerNormKernels.self) }
 
@@ -43,8 +50,8 @@ public enum LayerNorm: OpDescription {
                     try backend.layerNormForward(t.x, gamma: t.gamma, beta: t.beta, into: t.y, mean: t.mean, rstd: t.rstd, rows: rows, dim: dim, epsilon: 1e-5)
                     let dy = try backend.makeBuffer(benchmarkValues(rows * dim, seed: 4)), dx = try backend.makeBuffer([rows, dim])
                     let dgamma = try backend.makeBuffer([dim]), dbeta = try backend.makeBuffer([dim])
-                    return { try backend.layerNormBackward(dy, x: t.x, gamma: t.gamma, mean: t.mean, rstd: t.rstd, dx: dx, dgamma: dgamma, dbeta: dbeta,
-                                                           rows: rows, dim: dim, accumulate: false) }
+                    return { try backend.layerNormBackward(dy, x: t.x, gamma: t.gamma, mean: t.mean, rstd: t.rstd, dx: dx, adding: nil, dgamma: dgamma,
+                                                           dbeta: dbeta, rows: rows, dim: dim) }
                 },
             ]
         }

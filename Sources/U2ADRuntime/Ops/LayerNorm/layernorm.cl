@@ -6,7 +6,7 @@
 #define WG 32
 #endif
 
-inline float group_sum(float value, __local float* scratch) {
+static inline float group_sum(float value, __local float* scratch) {
     const int lid = get_local_id(0);
     scratch[lid] = value;
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -38,49 +38,52 @@ void layernorm_forward(__global const float* x, __global const float* gamma, __g
     for (int i = lid; i < dim; i += WG) out[i] = (row[i] - mu) * inv * gamma[i] + beta[i];
 }
 
+// One work-group per chunk of CHUNK_ROWS rows: dx of each row (plus its addend), and the chunk's partial sums of
+// dy * xhat and dy per column (each work item owns columns lid, lid + WG, ...: COLUMNS_PER_ITEM of them), which
+// layernorm_backward_params_final adds over the chunks in order.
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
-void layernorm_backward_input(__global const float* dy, __global const float* x, __global const float* gamma,
-                              __global const float* mean, __global const float* rstd, __global float* dx,
-                              const int rows, const int dim, const int accumulate) {
+void layernorm_backward(__global const float* dy, __global const float* x, __global const float* gamma,
+                        __global const float* mean, __global const float* rstd, __global float* dx,
+                        __global const float* addend, const int hasAddend, __global float* partial,
+                        const int rows, const int dim) {
     __local float scratch[WG];
-    const int r = get_group_id(0), lid = get_local_id(0);
-    if (r >= rows) return;
-    __global const float* row = x + (long)r * dim;
-    __global const float* grad = dy + (long)r * dim;
-    __global float* out = dx + (long)r * dim;
-    const float mu = mean[r], inv = rstd[r];
-    float partG = 0.0f, partGX = 0.0f;
-    for (int i = lid; i < dim; i += WG) {
-        const float xhat = (row[i] - mu) * inv;
-        const float g = grad[i] * gamma[i];
-        partG += g;
-        partGX += g * xhat;
+    const int chunk = get_group_id(0), lid = get_local_id(0);
+    float dg[COLUMNS_PER_ITEM], db[COLUMNS_PER_ITEM];
+    for (int c = 0; c < COLUMNS_PER_ITEM; ++c) { dg[c] = 0.0f; db[c] = 0.0f; }
+    const int end = min(rows, (chunk + 1) * CHUNK_ROWS);
+    for (int r = chunk * CHUNK_ROWS; r < end; ++r) {
+        __global const float* row = x + (long)r * dim;
+        __global const float* grad = dy + (long)r * dim;
+        const float mu = mean[r], inv = rstd[r];
+        float partG = 0.0f, partGX = 0.0f;
+        for (int c = 0; c < COLUMNS_PER_ITEM; ++c) {
+            const int i = lid + c * WG;
+            if (i >= dim) break;
+            const float xhat = (row[i] - mu) * inv;
+            const float g = grad[i] * gamma[i];
+            partG += g;
+            partGX += g * xhat;
+            dg[c] += grad[i] * xhat;
+            db[c] += grad[i];
+        }
+        const float meanG = group_sum(partG, scratch) / (float)dim;
+        const float meanGX = group_sum(partGX, scratch) / (float)dim;
+        __global float* out = dx + (long)r * dim;
+        __global const float* add = addend + (long)r * dim;
+        for (int c = 0; c < COLUMNS_PER_ITEM; ++c) {
+            const int i = lid + c * WG;
+            if (i >= dim) break;
+            const float xhat = (row[i] - mu) * inv;
+            const float value = inv * (grad[i] * gamma[i] - meanG - xhat * meanGX);
+            out[i] = hasAddend ? add[i] + value : value;
+        }
     }
-    const float meanG = group_sum(partG, scratch) / (float)dim;
-    const float meanGX = group_sum(partGX, scratch) / (float)dim;
-    for (int i = lid; i < dim; i += WG) {
-        const float xhat = (row[i] - mu) * inv;
-        const float value = inv * (grad[i] * gamma[i] - meanG - xhat * meanGX);
-        out[i] = accumulate ? out[i] + value : value;
+    for (int c = 0; c < COLUMNS_PER_ITEM; ++c) {
+        const int i = lid + c * WG;
+        if (i >= dim) break;
+        partial[(long)chunk * 2 * dim + i] = dg[c];
+        partial[(long)chunk * 2 * dim + dim + i] = db[c];
     }
-}
-
-// partial[c, 0:dim] = sum of dy * xhat and partial[c, dim:2dim] = sum of dy over the rows of chunk c.
-__kernel void layernorm_backward_params_partial(__global const float* dy, __global const float* x,
-                                                __global const float* mean, __global const float* rstd,
-                                                __global float* partial, const int rows, const int dim,
-                                                const int chunkRows) {
-    const int i = get_global_id(0), c = get_global_id(1);
-    if (i >= dim) return;
-    const int start = c * chunkRows, end = min(rows, start + chunkRows);
-    float dg = 0.0f, db = 0.0f;
-    for (int r = start; r < end; ++r) {
-        const float g = dy[(long)r * dim + i];
-        dg += g * (x[(long)r * dim + i] - mean[r]) * rstd[r];
-        db += g;
-    }
-    partial[(long)c * 2 * dim + i] = dg;
-    partial[(long)c * 2 * dim + dim + i] = db;
 }
 
 __kernel void layernorm_backward_params_final(__global const float* partial, __global float* dgamma,
