@@ -9,7 +9,9 @@ import Foundation
 /// | `U2AD_KERNEL_DIR` | read the kernels' `.cl` files from this folder instead of the copy embedded in the binary |
 /// | `U2AD_KERNEL_CACHE` | compiled-kernel cache folder, `off` to disable (default `~/.cache/u2ad/kernels`) |
 /// | `U2AD_PROFILE` | `1`: per-kernel time table at exit |
-/// | `U2AD_GEMM_TILES` | `TM,TN,TK,WM,WN`: GEMM tiles on OpenCL devices instead of the tuning table's |
+/// | `U2AD_GEMM_TILES` | `TM,TN,TK,WM,WN[,DB]`: GEMM tiles on OpenCL devices instead of the tuning table's |
+/// | `U2AD_TUNING` | the tuning table, a JSON file (default `~/.config/u2ad/tuning.json`); empty until it exists |
+/// | `U2AD_TUNE_AS` | `gpu`, `cpu`, `accelerator` or `other`: take that device type's defaults (CI runs PoCL with a GPU's) |
 /// | `OPENBLAS_CORETYPE` | read only to report it: it pins OpenBLAS's kernel set |
 public struct RuntimeSettings: Sendable, Equatable {
     public var backend: String?
@@ -19,6 +21,11 @@ public struct RuntimeSettings: Sendable, Equatable {
     public var kernelCache: URL?
     public var profile = false
     public var gemmTiles: GEMMTiles?
+    /// The per-device kernel parameters (``TuningTable``), and the file they came from.
+    public var tuning = TuningTable()
+    public var tuningFile: URL?
+    /// The device type whose defaults every device takes, whatever it is.
+    public var tuneAs: OpenCLDeviceType?
     public var openBLASCoreType: String?
 
     /// The defaults (no variable set).
@@ -48,6 +55,19 @@ public struct RuntimeSettings: Sendable, Equatable {
                 throw RuntimeError.badSetting("U2AD_GEMM_TILES", text, GEMMTiles.requirement)
             }
             gemmTiles = tiles
+        }
+        if let path = value("U2AD_TUNING") {
+            tuningFile = URL(fileURLWithPath: path)
+        } else if FileManager.default.fileExists(atPath: TuningTable.defaultURL.path) {
+            tuningFile = TuningTable.defaultURL
+        }
+        // A table that does not exist yet is empty (`u2ad tune` writes it); one that exists must be valid.
+        if let tuningFile, FileManager.default.fileExists(atPath: tuningFile.path) { tuning = try TuningTable.read(tuningFile) }
+        if let text = value("U2AD_TUNE_AS") {
+            guard let type = OpenCLDeviceType(rawValue: text.lowercased()) else {
+                throw RuntimeError.badSetting("U2AD_TUNE_AS", text, "gpu, cpu, accelerator or other")
+            }
+            tuneAs = type
         }
         openBLASCoreType = value("OPENBLAS_CORETYPE")
     }

@@ -26,9 +26,11 @@ struct Devices: ParsableCommand {
                 print("  " + row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
             }
         }
+        let settings = RuntimeSettings.current
+        print("tuning table: \(settings.tuningFile.map { "\($0.path), \(settings.tuning.entries.count) entries" } ?? "none (set U2AD_TUNING or run u2ad tune)")")
         for d in devices {
-            print("tuning table entry for \(d.selector) (\(d.type.rawValue) defaults):")
-            for op in allOps { print("  \(op.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(op.tuning(for: d, settings: .current))") }
+            print("kernel parameters for \(d.selector) (\(DeviceTuning(device: d, settings: settings).source)):")
+            for op in allOps { print("  \(op.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(op.tuning(for: d, settings: settings))") }
         }
         let (device, reason) = BackendSelector.autoPick(from: devices)
         if let device {

@@ -11,6 +11,8 @@ final class OpenCLCompiler {
     private let sources: KernelSources
     let cacheFolder: URL?
     private var programs: [String: cl_program] = [:]
+    /// Every kernel handle made, with the defines it was built with (the GPU-limits check walks them).
+    private(set) var built: [(kernel: OpenCLKernel, defines: String)] = []
 
     init(context: OpenCLContext, settings: RuntimeSettings) {
         self.context = context
@@ -27,7 +29,9 @@ final class OpenCLCompiler {
         guard let kernel = clCreateKernel(program, function, &code) else {
             throw RuntimeError.openCL(call: "clCreateKernel(\(function) in \(file))", code: code)
         }
-        return OpenCLKernel(kernel, name: function, context: context)
+        let handle = OpenCLKernel(kernel, name: function, context: context)
+        built.append((handle, defines))
+        return handle
     }
 
     private func program(file: String, defines: String) throws -> cl_program {

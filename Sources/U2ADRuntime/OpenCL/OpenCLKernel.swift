@@ -15,6 +15,8 @@ final class OpenCLKernel {
     let name: String
     let kernel: cl_kernel
     private let context: OpenCLContext
+    /// The most work items of any group it was launched with (0 when the driver chose the group).
+    private(set) var largestGroupLaunched = 0
 
     init(_ kernel: cl_kernel, name: String, context: OpenCLContext) {
         self.kernel = kernel
@@ -46,6 +48,7 @@ final class OpenCLKernel {
         }
         var globalSize = global
         if let local {
+            largestGroupLaunched = max(largestGroupLaunched, local.reduce(1, *))
             for axis in 0..<global.count { globalSize[axis] = (global[axis] + local[axis] - 1) / local[axis] * local[axis] }
         }
         var event: cl_event? = nil

@@ -1,27 +1,32 @@
-/// `attention.cl` per head dimension, with the device's block size.
+/// `attention.cl` per head dimension, with the device's tiles.
 final class AttentionKernels: OpenCLKernelSet {
     struct HeadKernels {
-        let forward, rowDot, dq, dkdv: OpenCLKernel
+        let forward, dq, dkdv: OpenCLKernel
     }
 
-    let block: Int
+    let tiles: AttentionTiles
     private let compiler: OpenCLCompiler
     private var byHeadDim: [Int: HeadKernels] = [:]
 
     init(_ backend: OpenCLBackend) throws {
-        block = Attention.block(for: backend.device)
+        tiles = Attention.tiles(for: backend.device, settings: backend.settings)
         compiler = backend.compiler
     }
 
     func kernels(headDim: Int) throws -> HeadKernels {
         if let kernels = byHeadDim[headDim] { return kernels }
-        let defines = Attention.defines(headDim: headDim, block: block), file = Attention.kernelFile
+        let defines = Attention.defines(headDim: headDim, tiles: tiles), file = Attention.kernelFile
         let kernels = HeadKernels(forward: try compiler.kernel("attention_forward", file: file, defines: defines),
-                                  rowDot: try compiler.kernel("attention_backward_rowdot", file: file, defines: defines),
                                   dq: try compiler.kernel("attention_backward_dq", file: file, defines: defines),
                                   dkdv: try compiler.kernel("attention_backward_dkdv", file: file, defines: defines))
         byHeadDim[headDim] = kernels
         return kernels
+    }
+
+    /// The grid of a pass whose work items take `perItem` queries (or keys) each.
+    func global(_ shape: AttentionShape, perItem: Int) -> [Int] {
+        let span = tiles.block * perItem
+        return [(shape.tokens + span - 1) / span * tiles.block, shape.heads, shape.batch]
     }
 }
 
@@ -30,7 +35,7 @@ extension OpenCLBackend: AttentionOps {
         let set = try kernels(AttentionKernels.self)
         let scale = 1 / Float(shape.headDim).squareRoot()
         try set.kernels(headDim: shape.headDim).forward.launch(
-            global: [shape.tokens, shape.heads, shape.batch], local: [set.block, 1, 1],
+            global: set.global(shape, perItem: set.tiles.queries), local: [set.tiles.block, 1, 1],
             [.buffer(qkv), .buffer(out), .buffer(logSumExp), .int(shape.tokens), .int(shape.heads), .float(scale)]
                 + (dropout ?? .inactive).kernelArguments,
             flops: shape.forwardFLOPs)
@@ -42,12 +47,13 @@ extension OpenCLBackend: AttentionOps {
         let kernels = try set.kernels(headDim: shape.headDim)
         let scale = 1 / Float(shape.headDim).squareRoot()
         let rowDot = try makeBuffer(count: shape.batch * shape.heads * shape.tokens, shape: nil, elementType: .float32)
-        let global = [shape.tokens, shape.heads, shape.batch], local = [set.block, 1, 1]
-        try kernels.rowDot.launch(global: global, local: local,
-                                  [.buffer(out), .buffer(gradOut), .buffer(rowDot), .int(shape.tokens), .int(shape.heads)])
-        let arguments: [KernelArgument] = [.buffer(qkv), .buffer(gradOut), .buffer(logSumExp), .buffer(rowDot), .buffer(dqkv),
-                                           .int(shape.tokens), .int(shape.heads), .float(scale)] + (dropout ?? .inactive).kernelArguments
-        try kernels.dq.launch(global: global, local: local, arguments, flops: shape.backwardFLOPs / 3)
-        try kernels.dkdv.launch(global: global, local: local, arguments, flops: 2 * shape.backwardFLOPs / 3)
+        let local = [set.tiles.block, 1, 1], dropoutArguments = (dropout ?? .inactive).kernelArguments
+        let tail: [KernelArgument] = [.int(shape.tokens), .int(shape.heads), .float(scale)] + dropoutArguments
+        try kernels.dq.launch(global: set.global(shape, perItem: set.tiles.queries), local: local,
+                              [.buffer(qkv), .buffer(out), .buffer(gradOut), .buffer(logSumExp), .buffer(rowDot), .buffer(dqkv)] + tail,
+                              flops: shape.backwardFLOPs / 3)
+        try kernels.dkdv.launch(global: set.global(shape, perItem: set.tiles.keys), local: local,
+                                [.buffer(qkv), .buffer(gradOut), .buffer(logSumExp), .buffer(rowDot), .buffer(dqkv)] + tail,
+                                flops: 2 * shape.backwardFLOPs / 3)
     }
 }

@@ -26,23 +26,59 @@ public struct AttentionShape: Sendable, Equatable {
 /// Fused softmax attention without the tokens x tokens matrix, with dropout on the probabilities.
 public protocol AttentionOps: AnyObject {
     /// `out = drop(softmax(q k^T / sqrt(headDim))) v` per head; saves the row log-sum-exp (base e) of the scaled scores.
-    /// Dropout element of (batch row b, head h, query i, key j) is `(h T + i) T + j` of pass `firstPass + b`.
+    /// Dropout element of (batch row b, head h, query i, key j) is `(h T + i) T + j` of pass `firstPass + b`
+    /// (``DropoutSpec/keeps(pass:element:)``: word `element % 4` of the Philox block at counter `element / 4`).
     func attentionForward(qkv: Buffer, into out: Buffer, logSumExp: Buffer, shape: AttentionShape, dropout: DropoutSpec?) throws
     /// Gradients of ``attentionForward`` into `dqkv` (same layout as `qkv`), with the same dropout mask.
     func attentionBackward(qkv: Buffer, out: Buffer, gradOut: Buffer, logSumExp: Buffer, into dqkv: Buffer,
                            shape: AttentionShape, dropout: DropoutSpec?) throws
 }
 
+/// How `attention.cl` divides the work on an OpenCL device (its tuning entry).
+public struct AttentionTiles: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Work items per group, and the keys (forward, dQ) or queries (dK/dV) of each local tile.
+    public var block: Int
+    /// Queries per work item in the forward and dQ passes.
+    public var queries: Int
+    /// Consecutive keys per work item in the dK/dV pass.
+    public var keys: Int
+    /// Keys whose scores a work item holds in registers at once: the running maximum is rescaled once per chunk.
+    public var keyChunk: Int
+
+    public init(block: Int, queries: Int, keys: Int, keyChunk: Int) {
+        self.block = block
+        self.queries = queries
+        self.keys = keys
+        self.keyChunk = keyChunk
+    }
+
+    /// Whether the kernels can be built and launched with these on any device within NVIDIA's limits.
+    public var isValid: Bool {
+        (1...1024).contains(block) && (1...8).contains(queries) && (1...8).contains(keys) && (1...64).contains(keyChunk)
+            && block % keyChunk == 0
+    }
+
+    public var description: String { "-DBLOCK=\(block) -DQUERIES=\(queries) -DKEYS=\(keys) -DKEY_CHUNK=\(keyChunk)" }
+}
+
 public enum Attention: OpDescription {
     public static let name = "attention"
     public static let kernelFile = "attention.cl"
 
-    /// Work items per group (queries or keys per tile) on an OpenCL device: the tuning entry.
-    static func block(for device: OpenCLDevice) -> Int { device.type == .gpu ? 64 : 32 }
+    /// The tiles a device type gets when the tuning table has no entry for the device.
+    public static func defaults(for type: OpenCLDeviceType) -> AttentionTiles {
+        switch type {
+        case .gpu, .accelerator: return AttentionTiles(block: 64, queries: 2, keys: 2, keyChunk: 16)
+        case .cpu, .other: return AttentionTiles(block: 32, queries: 1, keys: 1, keyChunk: 8)
+        }
+    }
 
-    static func defines(headDim: Int, block: Int) -> String { "-DHEAD_DIM=\(headDim) -DBLOCK=\(block)" }
+    /// The tuning table's entry for `device`.
+    static func tiles(for device: OpenCLDevice, settings: RuntimeSettings) -> AttentionTiles { DeviceTuning(device: device, settings: settings).attention }
 
-    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { "-DBLOCK=\(block(for: device))" }
+    static func defines(headDim: Int, tiles: AttentionTiles) -> String { "-DHEAD_DIM=\(headDim) \(tiles)" }
+
+    public static func tuning(for device: OpenCLDevice, settings: RuntimeSettings) -> String { tiles(for: device, settings: settings).description }
 
     public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws {
         let kernels = try backend.kernels(AttentionKernels.self)

@@ -117,8 +117,7 @@ public struct GEMMTiles: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The tuning table's entry for `device` (``TuningTable``); ``RuntimeSettings/gemmTiles`` (`U2AD_GEMM_TILES`) overrides it.
     public static func tuned(for device: OpenCLDevice, settings: RuntimeSettings) -> GEMMTiles {
-        if let tiles = settings.gemmTiles { return tiles }
-        return GEMM.defaults(for: device.type)
+        DeviceTuning(device: device, settings: settings).gemm
     }
 
     /// Work items per group.
@@ -154,6 +153,38 @@ public enum GEMM: OpDescription {
         guard transposeA, m <= 512, n <= 512, k > splitChunk, fusion.bias == nil, fusion.residual == nil, fusion.activation == .none,
               fusion.layerNorm == nil, fusion.preActivation == nil, fusion.derivativeAt == nil else { return 1 }
         return (k + splitChunk - 1) / splitChunk
+    }
+
+    /// The forms the model launches (its widths are multiples of four): the plain products in every layout, the Linear
+    /// layers forward (LayerNorm prologue with and without its output kept, bias, GELU with and without its input
+    /// kept, sigmoid, residuals) and backward (through GELU, weight gradients with their bias gradients, split or not).
+    static var modelVariants: [Variant] {
+        var variants: [Variant] = []
+        for transposeA in [false, true] {
+            for transposeB in [false, true] { variants.append(Variant(transposeA: transposeA, transposeB: transposeB, vectorA: 4, vectorB: 4)) }
+        }
+        func linear(_ change: (inout Variant) -> Void) -> Variant {
+            var variant = Variant(transposeA: false, transposeB: true, vectorA: 4, vectorB: 4, bias: true)
+            change(&variant)
+            return variant
+        }
+        variants.append(linear { $0.bias = true })
+        variants.append(linear { $0.residual = true })
+        for saved in [false, true] {
+            variants.append(linear { $0.layerNorm = true; $0.saveLayerNorm = saved })
+            variants.append(linear { $0.layerNorm = true; $0.saveLayerNorm = saved; $0.activation = .sigmoid })
+            variants.append(linear { $0.layerNorm = true; $0.saveLayerNorm = saved; $0.activation = .gelu; $0.savePreActivation = saved })
+        }
+        var throughGELU = Variant(transposeA: false, transposeB: false, vectorA: 4, vectorB: 4, activation: .gelu)
+        throughGELU.derivative = true
+        variants.append(throughGELU)
+        for split in [false, true] {
+            var weightGradient = Variant(transposeA: true, transposeB: false, vectorA: 4, vectorB: 4)
+            weightGradient.rowSums = true
+            weightGradient.splitK = split
+            variants.append(weightGradient)
+        }
+        return variants
     }
 
     /// One compiled form of `gemm.cl`: transposes, load widths and the fusions.
@@ -208,11 +239,7 @@ public enum GEMM: OpDescription {
 
     public static func prepare(_ backend: OpenCLBackend, headDims: [Int]) throws {
         let kernels = try backend.kernels(GEMMKernels.self)
-        for transposeA in [false, true] {
-            for transposeB in [false, true] {
-                _ = try kernels.kernel(Variant(transposeA: transposeA, transposeB: transposeB, vectorA: 4, vectorB: 4))
-            }
-        }
+        for variant in modelVariants { _ = try kernels.kernel(variant) }
         _ = try kernels.splitReduce()
     }
 

@@ -1,3 +1,15 @@
+/// How `layernorm.cl` divides a row on an OpenCL device (its tuning entry).
+public struct LayerNormTiles: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Work items per row (a power of two).
+    public var groupSize: Int
+
+    public init(groupSize: Int) { self.groupSize = groupSize }
+
+    public var isValid: Bool { (1...1024).contains(groupSize) && groupSize & (groupSize - 1) == 0 }
+
+    public var description: String { "-DWG=\(groupSize)" }
+}
+
 /// LayerNorm over the last dimension, forward and backward, with deterministic parameter-gradient sums.
 public protocol LayerNormOps: AnyObject {
     /// `y = (x - mean) / sqrt(var + epsilon) * gamma + beta` per row of `dim` values (biased variance, as PyTorch);
@@ -20,7 +32,12 @@ public enum LayerNorm: OpDescription {
     static let gradientChunkRows = 16
 
     /// Work items per row on an OpenCL device (a power of two): the tuning entry.
-    static func groupSize(for device: OpenCLDevice, settings: RuntimeSettings) -> Int { device.type == .gpu ? 32 : 8 }
+    /// The work-group a device type gets when the tuning table has no entry for the device.
+    public static func defaults(for type: OpenCLDeviceType) -> LayerNormTiles { LayerNormTiles(groupSize: type == .gpu ? 32 : 8) }
+
+    static func groupSize(for device: OpenCLDevice, settings: RuntimeSettings) -> Int {
+        DeviceTuning(device: device, settings: settings).layerNorm.groupSize
+    }
 
     static func defines(groupSize: Int, columnsPerItem: Int) -> String {
         "-DWG=\(groupSize) -DCHUNK_ROWS=\(gradientChunkRows) -DCOLUMNS_PER_ITEM=\(columnsPerItem)"

@@ -24,8 +24,8 @@ void layernorm_forward(__global const float* x, __global const float* gamma, __g
                        __global float* y, __global float* mean, __global float* rstd,
                        const int rows, const int dim, const float epsilon) {
     __local float scratch[WG];
+    // One group per row (rows x WG items), and no return before a barrier: PoCL crashes on one even when no item takes it.
     const int r = get_group_id(0), lid = get_local_id(0);
-    if (r >= rows) return;
     __global const float* row = x + (long)r * dim;
     float sum = 0.0f;
     for (int i = lid; i < dim; i += WG) sum += row[i];
