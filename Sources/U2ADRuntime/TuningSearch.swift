@@ -30,15 +30,15 @@ public struct TuningSearch {
         var entry = TuningTable.Entry(vendor: device.vendor, device: device.name, type: device.type.rawValue,
                                       note: "u2ad tune, batch \(batch), \(ISO8601DateFormatter().string(from: Date()))")
         if ops.contains("gemm") {
-            entry.gemm = try fastest("gemm", Self.gemmCandidates(for: device.type), install: { $0.gemm = $1 }, probe: gemmProbe, timed: gemmWork)
+            entry.gemm = try fastest("gemm", Self.gemmCandidates(for: device.type), install: { $0.gemm = $1 }, probe: ParityProbes.gemm, timed: gemmWork)
         }
         if ops.contains("attention") {
             entry.attention = try fastest("attention", Self.attentionCandidates(for: device.type), install: { $0.attention = $1 },
-                                          probe: attentionProbe, timed: attentionWork)
+                                          probe: ParityProbes.attention, timed: attentionWork)
         }
         if ops.contains("layernorm") {
             entry.layerNorm = try fastest("layernorm", Self.layerNormCandidates(for: device.type), install: { $0.layerNorm = $1 },
-                                          probe: layerNormProbe, timed: layerNormWork)
+                                          probe: ParityProbes.layerNorm, timed: layerNormWork)
         }
         return entry
     }
@@ -98,7 +98,7 @@ public struct TuningSearch {
             candidateSettings.tuneAs = nil
             do {
                 let backend = try OpenCLBackend(device: device, settings: candidateSettings)
-                let error = relativeDifference(try probe(backend), expected)
+                let error = ParityProbes.relativeDifference(try probe(backend), expected)
                 guard error <= Self.tolerance else {
                     log("\(op) \(candidate): rejected, differs from the CPU backend by \(String(format: "%.2g", error))")
                     continue
@@ -130,35 +130,7 @@ public struct TuningSearch {
         return samples.sorted()[samples.count / 2]
     }
 
-    private func relativeDifference(_ actual: [Float], _ expected: [Float]) -> Double {
-        guard actual.count == expected.count else { return .infinity }
-        var worst = 0.0, scale = 1e-30
-        for (a, e) in zip(actual, expected) {
-            if !a.isFinite { return .infinity }
-            worst = max(worst, abs(Double(a) - Double(e)))
-            scale = max(scale, abs(Double(e)))
-        }
-        return worst / scale
-    }
-
     // MARK: Work
-
-    /// Every transpose pair and the fusions the model uses, on shapes that are not tile multiples.
-    private func gemmProbe(_ backend: Backend) throws -> [Float] {
-        let (m, n, k) = (1030, 196, 132)
-        let a = try backend.makeBuffer(benchmarkValues(m * k, seed: 11)), b = try backend.makeBuffer(benchmarkValues(n * k, seed: 12))
-        let bias = try backend.makeBuffer(benchmarkValues(n, seed: 13)), c = try backend.makeBuffer([m * n])
-        var out: [Float] = []
-        for (transposeA, transposeB) in [(false, true), (false, false), (true, false), (true, true)] {
-            try backend.gemm(a, b, into: c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
-                             fusion: GEMMFusion(bias: transposeA ? nil : bias, activation: transposeA ? .none : .gelu))
-            out += try backend.download(c)
-        }
-        let rows = 5000, dy = try backend.makeBuffer(benchmarkValues(rows * 64, seed: 14)), x = try backend.makeBuffer(benchmarkValues(rows * 32, seed: 15))
-        let dw = try backend.makeBuffer([64 * 32]), db = try backend.makeBuffer([64])
-        try backend.gemm(dy, x, into: dw, m: 64, n: 32, k: rows, transposeA: true, transposeB: false, fusion: GEMMFusion(rowSums: db))
-        return out + (try backend.download(dw)) + (try backend.download(db))
-    }
 
     /// The model's Linear layers at `batch` images, forward and the weight gradient.
     private func gemmWork(_ backend: Backend) throws -> () throws -> Void {
@@ -174,34 +146,10 @@ public struct TuningSearch {
         return { for call in calls { try call() }; try weightGradient() }
     }
 
-    /// Forward and backward with dropout on a shape that is not a tile multiple.
-    private func attentionProbe(_ backend: Backend) throws -> [Float] {
-        let shape = AttentionShape(batch: 2, tokens: 203, heads: 2, headDim: 8), rows = 2 * 203
-        let qkv = try backend.makeBuffer(benchmarkValues(rows * 3 * shape.width, seed: 21)), out = try backend.makeBuffer([rows * shape.width])
-        let lse = try backend.makeBuffer([2 * 2 * 203]), dout = try backend.makeBuffer(benchmarkValues(rows * shape.width, seed: 22))
-        let dqkv = try backend.makeBuffer([rows * 3 * shape.width])
-        let dropout = DropoutSpec(rate: 0.1, key: RandomKey(seed: 5), step: 1, layer: 2, firstPass: 3)
-        try backend.attentionForward(qkv: qkv, into: out, logSumExp: lse, shape: shape, dropout: dropout)
-        try backend.attentionBackward(qkv: qkv, out: out, gradOut: dout, logSumExp: lse, into: dqkv, shape: shape, dropout: dropout)
-        return try backend.download(out) + backend.download(dqkv)
-    }
-
     /// The encoder's and the decoder's attention at `batch` images, forward and backward.
     private func attentionWork(_ backend: Backend) throws -> () throws -> Void {
         let calls = try Attention.benchmarks(batch: batch).map { try $0.setUp(backend) }
         return { for call in calls { try call() } }
-    }
-
-    private func layerNormProbe(_ backend: Backend) throws -> [Float] {
-        let rows = 333, dim = 128
-        let x = try backend.makeBuffer(benchmarkValues(rows * dim, seed: 31)), gamma = try backend.makeBuffer(benchmarkValues(dim, seed: 32))
-        let beta = try backend.makeBuffer(benchmarkValues(dim, seed: 33)), y = try backend.makeBuffer([rows * dim])
-        let mean = try backend.makeBuffer([rows]), rstd = try backend.makeBuffer([rows])
-        let dy = try backend.makeBuffer(benchmarkValues(rows * dim, seed: 34)), dx = try backend.makeBuffer([rows * dim])
-        let dgamma = try backend.makeBuffer([dim]), dbeta = try backend.makeBuffer([dim])
-        try backend.layerNormForward(x, gamma: gamma, beta: beta, into: y, mean: mean, rstd: rstd, rows: rows, dim: dim, epsilon: 1e-5)
-        try backend.layerNormBackward(dy, x: x, gamma: gamma, mean: mean, rstd: rstd, dx: dx, adding: nil, dgamma: dgamma, dbeta: dbeta, rows: rows, dim: dim)
-        return try backend.download(y) + backend.download(dx) + backend.download(dgamma) + backend.download(dbeta)
     }
 
     private func layerNormWork(_ backend: Backend) throws -> () throws -> Void {

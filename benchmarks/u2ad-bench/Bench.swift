@@ -13,7 +13,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "u2ad-bench",
         abstract: "Benchmarks: one suite per op, blas, block, model, or all. Figures go to docs/performance.md.",
-        discussion: "Op suites: \(allOps.map { $0.name }.joined(separator: ", ")). blas compares the CPU backend's GEMM with a direct cblas_sgemm call.")
+        discussion: "Op suites: \(allOps.map { $0.name }.joined(separator: ", ")). blas compares the CPU backend's GEMM with a direct cblas_sgemm call. "
+            + "parity checks every backend against the first (the ops' probes and the model's MC forward); maps compares two detect outputs (--maps A,B).")
 
     @Argument(help: "An op's name, blas, block, model, ops (every op) or all.")
     var suite: String = "all"
@@ -26,6 +27,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Batch sizes for attention/block/model forward.")
     var batches: String = "1,10,32"
+
+    @Option(help: "For the maps suite: two folders of u2ad detect output, comma-separated.")
+    var maps: String?
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
@@ -41,9 +45,11 @@ struct Bench: ParsableCommand {
             case "blas": try blas(backends)
             case "block": try block(backends, batchSizes)
             case "model": try model(backends, batchSizes)
+            case "parity": try parity(backends)
+            case "maps": try compareMaps()
             default:
                 guard let op = allOps.first(where: { $0.name == name }) else {
-                    throw ValidationError("unknown suite '\(name)'; use one of \((opNames + ["blas", "block", "model", "ops", "all"]).joined(separator: ", "))")
+                    throw ValidationError("unknown suite '\(name)'; use one of \((opNames + ["blas", "block", "model", "parity", "maps", "ops", "all"]).joined(separator: ", "))")
                 }
                 try opSuite(op, backends, batchSizes)
             }
@@ -233,6 +239,63 @@ struct Bench: ParsableCommand {
             let t = try time(backend, trainingStep)
             let moved = try traffic(backend, trainingStep)
             print("| \(backend.kind.rawValue) | training step (fwd + bwd + Adam) | \(batch) | \(String(format: "%.3f", t)) | \(String(format: "%.2f", Double(batch) / t)) | \(moved) |")
+        }
+    }
+
+    /// Largest relative difference a backend may show from the first in the parity suite.
+    static let parityTolerance = 1e-4
+
+    /// Every backend after the first against the first: the ops' probes (``ParityProbes``) and the full model's MC
+    /// forward (intensity head) on a typical mask. Fails when a difference exceeds ``parityTolerance``.
+    func parity(_ backends: [Backend]) throws {
+        guard backends.count >= 2 else { throw ValidationError("parity needs two backends, e.g. --backends cpu,opencl") }
+        print("\n## Parity against \(backends[0].kind.rawValue): max |difference| / max |value|\n")
+        print("| check | backend | relative difference | within \(Self.parityTolerance) |")
+        print("|---|---|---|---|")
+        var failures: [String] = []
+        func report(_ name: String, _ backend: Backend, _ difference: Double) {
+            let ok = difference <= Self.parityTolerance
+            if !ok { failures.append("\(name) on \(backend.deviceName)") }
+            print("| \(name) | \(backend.kind.rawValue) | \(String(format: "%.3g", difference)) | \(ok ? "yes" : "NO") |")
+        }
+        for probe in ParityProbes.all {
+            let expected = try probe.run(backends[0])
+            for backend in backends.dropFirst() { report(probe.name, backend, ParityProbes.relativeDifference(try probe.run(backend), expected)) }
+        }
+        func modelForward(_ backend: Backend) throws -> [Float] {
+            let model = try UGMAE(backend: backend)
+            try model.initializeRandomly(key: RandomKey(seed: 3))
+            let batch = 4, workspace = try UGMAE.Workspace(model: model, batch: batch, training: false)
+            let images = randomValues(batch * 65536, seed: 8).map { abs($0) }
+            for b in 0..<batch { try model.placeImage(Array(images[(b * 65536)..<((b + 1) * 65536)]), slot: b, in: workspace) }
+            try model.forward(workspace, imageSlots: [2, 0, 3, 1], mask: try typicalMask(batch: batch), heads: .intensity)
+            return try backend.download(model.intensityOutput(workspace))
+        }
+        let expected = try modelForward(backends[0])
+        for backend in backends.dropFirst() { report("model MC forward, batch 4", backend, ParityProbes.relativeDifference(try modelForward(backend), expected)) }
+        guard failures.isEmpty else { throw ValidationError("parity failed: \(failures.joined(separator: "; "))") }
+    }
+
+    /// The largest difference between the maps two `u2ad detect` runs wrote (`--maps A,B`), per map kind.
+    func compareMaps() throws {
+        let folders = (maps ?? "").split(separator: ",").map { URL(fileURLWithPath: String($0)) }
+        guard folders.count == 2 else { throw ValidationError("maps needs --maps A,B: two folders of u2ad detect output") }
+        let files = (FileManager.default.enumerator(atPath: folders[0].path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".npy") }.sorted()
+        guard !files.isEmpty else { throw ValidationError("no .npy maps under \(folders[0].path)") }
+        print("\n## Maps of \(folders[1].path) against \(folders[0].path): max |difference|\n")
+        print("| map | files | max difference | max value |")
+        print("|---|---|---|---|")
+        var worst: [String: (files: Int, difference: Float, value: Float)] = [:]
+        for file in files {
+            let kind = file.split(separator: ".").dropLast().last.map(String.init) ?? file
+            let a = try NPY.readFloats(folders[0].appendingPathComponent(file)).1, b = try NPY.readFloats(folders[1].appendingPathComponent(file)).1
+            guard a.count == b.count else { throw ValidationError("\(file): \(a.count) values against \(b.count)") }
+            let difference = zip(a, b).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+            let entry = worst[kind, default: (0, 0, 0)]
+            worst[kind] = (entry.files + 1, max(entry.difference, difference), max(entry.value, a.map(abs).max() ?? 0))
+        }
+        for (kind, entry) in worst.sorted(by: { $0.key < $1.key }) {
+            print("| \(kind) | \(entry.files) | \(String(format: "%.3g", entry.difference)) | \(String(format: "%.3g", entry.value)) |")
         }
     }
 }
