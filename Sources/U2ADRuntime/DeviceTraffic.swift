@@ -10,17 +10,16 @@ public struct DeviceTraffic: Codable, Sendable, Equatable {
     /// Transfers enqueued, both directions.
     public var transfers = 0
 
-    public init(hostToDeviceBytes: Int = 0, deviceToHostBytes: Int = 0, launches: Int = 0, transfers: Int = 0) {
-        self.hostToDeviceBytes = hostToDeviceBytes
-        self.deviceToHostBytes = deviceToHostBytes
-        self.launches = launches
-        self.transfers = transfers
-    }
+    /// Nothing moved or launched.
+    public init() {}
 
     public static func - (after: DeviceTraffic, before: DeviceTraffic) -> DeviceTraffic {
-        DeviceTraffic(hostToDeviceBytes: after.hostToDeviceBytes - before.hostToDeviceBytes,
-                      deviceToHostBytes: after.deviceToHostBytes - before.deviceToHostBytes,
-                      launches: after.launches - before.launches, transfers: after.transfers - before.transfers)
+        var used = after
+        used.hostToDeviceBytes -= before.hostToDeviceBytes
+        used.deviceToHostBytes -= before.deviceToHostBytes
+        used.launches -= before.launches
+        used.transfers -= before.transfers
+        return used
     }
 
     mutating func countUpload(_ bytes: Int) {

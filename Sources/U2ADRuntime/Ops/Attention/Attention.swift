@@ -45,13 +45,6 @@ public struct AttentionTiles: Sendable, Hashable, Codable, CustomStringConvertib
     /// Keys whose scores a work item holds in registers at once: the running maximum is rescaled once per chunk.
     public var keyChunk: Int
 
-    public init(block: Int, queries: Int, keys: Int, keyChunk: Int) {
-        self.block = block
-        self.queries = queries
-        self.keys = keys
-        self.keyChunk = keyChunk
-    }
-
     /// Whether the kernels can be built and launched with these on any device within NVIDIA's limits.
     public var isValid: Bool {
         (1...1024).contains(block) && (1...8).contains(queries) && (1...8).contains(keys) && (1...64).contains(keyChunk)

@@ -34,42 +34,22 @@
 #define BLOCK_ROW(r, ty) ((((r) / LOCAL_VEC_M) * THREADS_M + (ty)) * LOCAL_VEC_M + (r) % LOCAL_VEC_M)
 #define BLOCK_COL(c, tx) ((((c) / LOCAL_VEC_N) * THREADS_N + (tx)) * LOCAL_VEC_N + (c) % LOCAL_VEC_N)
 
+// The work item's `count` values of one row of a local tile (its block rows or columns), `width` at a time.
+#define READ_BLOCK(values, count, width, row, BLOCK_INDEX, t) \
+    for (int i_ = 0; i_ < (count); i_ += (width)) { \
+        if ((width) == 4) { \
+            const float4 v_ = vload4(0, (row) + BLOCK_INDEX(i_, t)); \
+            values[i_] = v_.x; values[i_ + 1] = v_.y; values[i_ + 2] = v_.z; values[i_ + 3] = v_.w; \
+        } else { \
+            values[i_] = (row)[BLOCK_INDEX(i_, t)]; \
+        } \
+    }
+
 // Global vectors of each operand per tile, and per work item.
 #define A_VECTORS (TILE_M * TILE_K / VEC_A)
 #define B_VECTORS (TILE_N * TILE_K / VEC_B)
 #define A_PER_ITEM ((A_VECTORS + THREADS - 1) / THREADS)
 #define B_PER_ITEM ((B_VECTORS + THREADS - 1) / THREADS)
-
-#if VEC_A == 4
-typedef float4 vec_a;
-#define LOAD_A(p) vload4(0, p)
-#else
-typedef float vec_a;
-#define LOAD_A(p) (*(p))
-#endif
-#if VEC_B == 4
-typedef float4 vec_b;
-#define LOAD_B(p) vload4(0, p)
-#else
-typedef float vec_b;
-#define LOAD_B(p) (*(p))
-#endif
-
-// Component i of a vector of either width.
-static inline float component_a(vec_a v, int i) {
-#if VEC_A == 4
-    return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
-#else
-    return v;
-#endif
-}
-static inline float component_b(vec_b v, int i) {
-#if VEC_B == 4
-    return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
-#else
-    return v;
-#endif
-}
 
 // Where vector v of a tile starts: (mm, kk) of A or (kk, nn) of B, the vector running along the contiguous axis.
 static inline void a_vector_origin(const int v, int* mm, int* kk) {
@@ -87,70 +67,45 @@ static inline void b_vector_origin(const int v, int* kk, int* nn) {
 #endif
 }
 
-// Vector v of the A tile at (rowBase, k0); zeros past M or kEnd.
-static inline vec_a load_a_vector(__global const float* A, const int v, const int rowBase, const int k0, const int kEnd,
-                                  const int M, const int K) {
-    int mm, kk;
-    a_vector_origin(v, &mm, &kk);
-    const int row = rowBase + mm, k = k0 + kk;
-#if TRANS_A
-    __global const float* p = A + (long)k * M + row;
-    if (k < kEnd && row + VEC_A <= M) return LOAD_A(p);
-#else
-    __global const float* p = A + (long)row * K + k;
-    if (row < M && k + VEC_A <= kEnd) return LOAD_A(p);
-#endif
-    float values[VEC_A];
-    for (int i = 0; i < VEC_A; ++i) {
-#if TRANS_A
-        values[i] = (k < kEnd && row + i < M) ? p[i] : 0.0f;
-#else
-        values[i] = (row < M && k + i < kEnd) ? p[i] : 0.0f;
-#endif
+// Vector v of a tile stored as lines of `stride` floats, `perLine` vectors along each: line lineStart + v / perLine,
+// from offset offsetStart + (v % perLine) VEC. One load when it lies wholly inside (line < lines, end <= length),
+// element by element with zeros past the edges otherwise.
+#define DEFINE_TILE_LOADER(name, VEC) \
+    static inline void name(__global const float* base, const int v, const int perLine, const int lineStart, const int lines, \
+                            const int offsetStart, const int length, const int stride, float* out) { \
+        const int line = lineStart + v / perLine, offset = offsetStart + (v % perLine) * VEC; \
+        __global const float* p = base + (long)line * stride + offset; \
+        if (VEC == 4 && line < lines && offset + 4 <= length) { \
+            const float4 value = vload4(0, p); \
+            out[0] = value.x; out[1] = value.y; out[2] = value.z; out[3] = value.w; \
+            return; \
+        } \
+        for (int i = 0; i < VEC; ++i) out[i] = (line < lines && offset + i < length) ? p[i] : 0.0f; \
     }
-#if VEC_A == 4
-    return (float4)(values[0], values[1], values[2], values[3]);
-#else
-    return values[0];
-#endif
-}
+DEFINE_TILE_LOADER(load_a_tile, VEC_A)
+DEFINE_TILE_LOADER(load_b_tile, VEC_B)
 
-static inline vec_b load_b_vector(__global const float* B, const int v, const int colBase, const int k0, const int kEnd,
-                                  const int N, const int K) {
-    int kk, nn;
-    b_vector_origin(v, &kk, &nn);
-    const int col = colBase + nn, k = k0 + kk;
+// Vector v of the A tile at (rowBase, k0) and of the B tile at (colBase, k0), along each operand's contiguous axis.
+#if TRANS_A
+#define LOAD_A_VECTOR(v, k0, out) load_a_tile(A, v, TILE_M / VEC_A, k0, kEnd, rowBase, M, M, out)
+#else
+#define LOAD_A_VECTOR(v, k0, out) load_a_tile(A, v, TILE_K / VEC_A, rowBase, M, k0, kEnd, K, out)
+#endif
 #if TRANS_B
-    __global const float* p = B + (long)col * K + k;
-    if (col < N && k + VEC_B <= kEnd) return LOAD_B(p);
+#define LOAD_B_VECTOR(v, k0, out) load_b_tile(B, v, TILE_K / VEC_B, colBase, N, k0, kEnd, K, out)
 #else
-    __global const float* p = B + (long)k * N + col;
-    if (k < kEnd && col + VEC_B <= N) return LOAD_B(p);
+#define LOAD_B_VECTOR(v, k0, out) load_b_tile(B, v, TILE_N / VEC_B, k0, kEnd, colBase, N, N, out)
 #endif
-    float values[VEC_B];
-    for (int i = 0; i < VEC_B; ++i) {
-#if TRANS_B
-        values[i] = (col < N && k + i < kEnd) ? p[i] : 0.0f;
-#else
-        values[i] = (k < kEnd && col + i < N) ? p[i] : 0.0f;
-#endif
-    }
-#if VEC_B == 4
-    return (float4)(values[0], values[1], values[2], values[3]);
-#else
-    return values[0];
-#endif
-}
 
 // Stores vector v of A into the local tile As[kk][mm] (normalising a row of A on the way when LAYER_NORM).
-static inline void store_a_vector(__local float* As, const vec_a value, const int v, const int rowBase, const int k0,
+static inline void store_a_vector(__local float* As, const float* value, const int v, const int rowBase, const int k0,
                                   const int kEnd, const int M, const int K,
                                   __local const float* rowMean, __local const float* rowRstd,
                                   __global const float* gamma, __global const float* beta, __global float* normalized) {
     int mm, kk;
     a_vector_origin(v, &mm, &kk);
     for (int i = 0; i < VEC_A; ++i) {
-        float x = component_a(value, i);
+        float x = value[i];
 #if TRANS_A
         const int m = mm + i, k = kk;
 #else
@@ -169,14 +124,14 @@ static inline void store_a_vector(__local float* As, const vec_a value, const in
     }
 }
 
-static inline void store_b_vector(__local float* Bs, const vec_b value, const int v) {
+static inline void store_b_vector(__local float* Bs, const float* value, const int v) {
     int kk, nn;
     b_vector_origin(v, &kk, &nn);
     for (int i = 0; i < VEC_B; ++i) {
 #if TRANS_B
-        Bs[(kk + i) * TILE_N + nn] = component_b(value, i);
+        Bs[(kk + i) * TILE_N + nn] = value[i];
 #else
-        Bs[kk * TILE_N + nn + i] = component_b(value, i);
+        Bs[kk * TILE_N + nn + i] = value[i];
 #endif
     }
 }
@@ -233,16 +188,13 @@ void gemm(const int M, const int N, const int K,
     for (int r = 0; r < WPT_M; ++r) rowSums[r] = 0.0f;
 #endif
 
-    vec_a nextA[A_PER_ITEM];
-    vec_b nextB[B_PER_ITEM];
-    for (int i = 0; i < A_PER_ITEM; ++i) {
-        const int v = tid + i * THREADS;
-        if (v < A_VECTORS) nextA[i] = load_a_vector(A, v, rowBase, kBegin, kEnd, M, K);
-    }
-    for (int i = 0; i < B_PER_ITEM; ++i) {
-        const int v = tid + i * THREADS;
-        if (v < B_VECTORS) nextB[i] = load_b_vector(B, v, colBase, kBegin, kEnd, N, K);
-    }
+    // The work item's share of the tiles at k, read from global memory into registers.
+#define READ_TILES(k) \
+    for (int i = 0; i < A_PER_ITEM; ++i) { const int v = tid + i * THREADS; if (v < A_VECTORS) LOAD_A_VECTOR(v, k, nextA[i]); } \
+    for (int i = 0; i < B_PER_ITEM; ++i) { const int v = tid + i * THREADS; if (v < B_VECTORS) LOAD_B_VECTOR(v, k, nextB[i]); }
+    float nextA[A_PER_ITEM][VEC_A];
+    float nextB[B_PER_ITEM][VEC_B];
+    READ_TILES(kBegin)
 
     int buffer = 0;
     for (int k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
@@ -256,36 +208,13 @@ void gemm(const int M, const int N, const int K,
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         // The next tile's global reads overlap this tile's arithmetic.
-        if (k0 + TILE_K < kEnd) {
-            for (int i = 0; i < A_PER_ITEM; ++i) {
-                const int v = tid + i * THREADS;
-                if (v < A_VECTORS) nextA[i] = load_a_vector(A, v, rowBase, k0 + TILE_K, kEnd, M, K);
-            }
-            for (int i = 0; i < B_PER_ITEM; ++i) {
-                const int v = tid + i * THREADS;
-                if (v < B_VECTORS) nextB[i] = load_b_vector(B, v, colBase, k0 + TILE_K, kEnd, N, K);
-            }
-        }
+        if (k0 + TILE_K < kEnd) { READ_TILES(k0 + TILE_K) }
         __local const float* as = As[buffer];
         __local const float* bs = Bs[buffer];
         for (int kk = 0; kk < TILE_K; ++kk) {
             float a[WPT_M], b[WPT_N];
-#if LOCAL_VEC_M == 4
-            for (int r = 0; r < WPT_M; r += 4) {
-                const float4 v = vload4(0, as + kk * TILE_M + BLOCK_ROW(r, ty));
-                a[r] = v.x; a[r + 1] = v.y; a[r + 2] = v.z; a[r + 3] = v.w;
-            }
-#else
-            for (int r = 0; r < WPT_M; ++r) a[r] = as[kk * TILE_M + BLOCK_ROW(r, ty)];
-#endif
-#if LOCAL_VEC_N == 4
-            for (int c = 0; c < WPT_N; c += 4) {
-                const float4 v = vload4(0, bs + kk * TILE_N + BLOCK_COL(c, tx));
-                b[c] = v.x; b[c + 1] = v.y; b[c + 2] = v.z; b[c + 3] = v.w;
-            }
-#else
-            for (int c = 0; c < WPT_N; ++c) b[c] = bs[kk * TILE_N + BLOCK_COL(c, tx)];
-#endif
+            READ_BLOCK(a, WPT_M, LOCAL_VEC_M, as + kk * TILE_M, BLOCK_ROW, ty)
+            READ_BLOCK(b, WPT_N, LOCAL_VEC_N, bs + kk * TILE_N, BLOCK_COL, tx)
             for (int r = 0; r < WPT_M; ++r)
                 for (int c = 0; c < WPT_N; ++c) acc[r][c] = fma(a[r], b[c], acc[r][c]);
 #if BIAS_GRAD
