@@ -50,9 +50,9 @@ public final class Profiler: @unchecked Sendable {
             let gbs = entry.bytes > 0 && seconds > 0 ? String(format: "%.1f", entry.bytes / seconds / 1e9) : "-"
             lines.append(cell(name, 34, left: true) + cell("\(entry.calls)", 8) + cell(String(format: "%.3f", seconds * 1e3), 12) + cell(gflops, 10) + cell(gbs, 10))
         }
-        let launches = entries.filter { !$0.key.hasPrefix("[") }.reduce(0) { $0 + $1.value.calls }
+        let calls = entries.filter { !$0.key.hasPrefix("[") }.reduce(0) { $0 + $1.value.calls }
         func megabytes(_ name: String) -> String { String(format: "%.3f MB in %d", (entries[name]?.bytes ?? 0) / 1e6, entries[name]?.calls ?? 0) }
-        lines.append("launches \(launches); host to device \(megabytes("[host to device]")) transfers; device to host \(megabytes("[device to host]")) transfers")
+        lines.append("calls \(calls) (kernel launches on OpenCL); host to device \(megabytes("[host to device]")) transfers; device to host \(megabytes("[device to host]")) transfers")
         return lines.joined(separator: "\n")
     }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The first run of u2ad on a GPU, as one command of at most 8 minutes. Made for a machine without Swift: it runs the
-# static binaries of benchmarks/gpu/bundle.sh (default .build/gpu-bundle) and writes everything to $OUT:
+# static binaries of benchmarks/gpu/bundle.sh (default .build/gpu-bundle, unpacked from .build/gpu-bundle.tar.xz when
+# only the archive is there) and writes everything to $OUT:
 #   device-check.md   the results, one section per step (what ran, exit status, the tables)
 #   <step>.log        each step's whole output
 # Steps: the devices; cpu-versus-opencl parity (every op's probe and the full model's MC forward); u2ad detect on the
@@ -8,18 +9,25 @@
 # u2ad-bench gemm, attention and model at batches 1-64 on OpenCL; u2ad tune; PyTorch CUDA eager on the same shapes
 # when torch with CUDA is installed. docs/gpu.md says how to run it and where its figures go.
 #   OUT=/tmp/check bash benchmarks/gpu/device-check.sh [BUNDLE]
-# BATCHES (default 1,8,32,64) and BUDGET (seconds for everything before the tuner, default 420) shorten a dry run.
+# BATCHES (default 1,8,32,64), K (MC samples per patch in detect, default 10), BUDGET (seconds for everything before the
+# tuner, default 420) and SKIP (step names, comma-separated) shorten a dry run on a slow OpenCL device such as PoCL.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bundle=$(cd "${1:-.build/gpu-bundle}" && pwd)
+bundle=${1:-.build/gpu-bundle}
+if [ ! -x "$bundle/u2ad" ] && [ -f "$bundle.tar.xz" ]; then tar -xJf "$bundle.tar.xz" -C "$(dirname "$bundle")"; fi
+bundle=$(cd "$bundle" && pwd)
 out=${OUT:-/tmp/u2ad-device-check}
 batches=${BATCHES:-1,8,32,64}
 budget=${BUDGET:-420}
+samples=${K:-10}
+skip=",${SKIP:-},"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 results="$out/device-check.md"
+# Weights, checkpoints and compiled kernels stay out of $OUT (only results come back).
+work=$(mktemp -d /tmp/u2ad-device-check-work.XXXX)
 export LD_LIBRARY_PATH="$bundle/lib:${LD_LIBRARY_PATH:-}"
-export U2AD_KERNEL_CACHE="$out/kernel-cache"
+export U2AD_KERNEL_CACHE="$work/kernel-cache"
 export U2AD_TUNING="$out/tuning.json"
 started=$(date +%s)
 
@@ -36,6 +44,7 @@ fi
 # the last lines) in the results.
 step() {
   local name=$1 limit=$2; shift 2
+  case "$skip" in *",$name,"*) echo; echo "## $name: skipped (SKIP)" >> "$results"; return 0 ;; esac
   local t0=$(date +%s)
   timeout "$limit" "$@" > "$out/$name.log" 2>&1
   local rc=$?
@@ -45,7 +54,7 @@ step() {
     grep -E '^\|' "$out/$name.log" || true
     echo; echo '```'
     sed -n '/\[u2ad profile\]/,$p' "$out/$name.log"
-    sed '/\[u2ad profile\]/,$d' "$out/$name.log" | grep -vE '^\|' | tail -n 12
+    sed '/\[u2ad profile\]/,$d' "$out/$name.log" | grep -vE '^\|' | tail -n 30
     echo '```'
   } >> "$results"
   return $rc
@@ -63,10 +72,10 @@ step parity 240 "$bundle/u2ad-bench" parity --backends cpu,opencl
 data="$bundle/data/clinical"
 if [ -f "$data/1.npy" ]; then
   # Full-depth weights (12 + 8 blocks) from one training step: speed and parity do not depend on their values.
-  step weights 120 "$bundle/u2ad" pretrain --data "$data" --out "$out/run" --epochs 1 --batch 3 --snapshot-every 0 --backend cpu
+  step weights 120 "$bundle/u2ad" pretrain --data "$data" --out "$work/run" --epochs 1 --batch 3 --snapshot-every 0 --backend cpu
   for backend in cpu opencl; do
-    U2AD_PROFILE=1 step "detect-$backend" 180 "$bundle/u2ad" detect --weights "$out/run/weights.safetensors" --input "$data" \
-      --out "$out/detect-$backend" --k 10 --schedule balanced --roi-labels 3,4,6 --no-erode --threshold 1 --backend "$backend"
+    U2AD_PROFILE=1 step "detect-$backend" 180 "$bundle/u2ad" detect --weights "$work/run/weights.safetensors" --input "$data" \
+      --out "$out/detect-$backend" --k "$samples" --schedule balanced --roi-labels 3,4,6 --no-erode --threshold 1 --backend "$backend"
     grep -A6 '"traffic"' "$out/detect-$backend/report.json" >> "$results" 2>/dev/null
   done
   step maps 60 "$bundle/u2ad-bench" maps --maps "$out/detect-cpu,$out/detect-opencl"
