@@ -7,6 +7,7 @@ public enum ParityProbes {
     /// Every probe by name.
     public static let all: [(name: String, run: (Backend) throws -> [Float])] = [
         ("gemm", gemm), ("attention", attention), ("layernorm", layerNorm), ("indexing", indexing), ("pixel-moments", pixelMoments),
+        ("patch-ranking", patchRanking),
     ]
 
     /// Every transpose pair and the fusions the model uses, on shapes that are not tile multiples.
@@ -95,6 +96,18 @@ public enum ParityProbes {
             out += try backend.download(maps)
         }
         return out
+    }
+
+    /// Training masks of the model's 1024 patches with uncertainty weights: float32 scores compared unfused
+    /// (`FP_CONTRACT OFF`), so the order must be the CPU twin's exactly (one patch out of place is a difference of 1e-3).
+    public static func patchRanking(_ backend: Backend) throws -> [Float] {
+        let rows = 4, patches = 1024
+        let roi = try backend.makeBuffer((0..<(rows * patches)).map { ($0 % patches) % 9 < 3 ? Float(64) : 0 })
+        let weights = try backend.makeBuffer(benchmarkValues(rows * patches, seed: 61).map { 1 + abs($0) })
+        let order = try backend.makeBuffer(count: rows * patches, shape: nil, elementType: .int32)
+        try backend.rankPatches(roi: roi, weights: weights, images: try backend.makeIndexBuffer([3, 1, 4, 1]), into: order,
+                                ranking: PatchRanking(rows: rows, patches: patches, visibleCount: 700, key: RandomKey(seed: 9), step: 2, stream: 7))
+        return try backend.downloadInts(order).map(Float.init)
     }
 
     /// max |actual - expected| / max |expected| (infinite when a value is not finite or the lengths differ).

@@ -33,6 +33,16 @@ final class GPUShapeTests: XCTestCase {
         XCTAssertTrue(gemm.contains { $0.kernel.largestGroupLaunched == 128 }, "GEMM launched with a GPU's 128-item groups")
     }
 
+    /// The probes `u2ad-bench parity` runs on a device agree with the CPU backend here (PoCL), within its tolerance.
+    func testParityProbesAgreeWithTheCPUBackend() throws {
+        let backends = try backendsUnderTest()
+        guard backends.count == 2 else { throw XCTSkip("no OpenCL device") }
+        for probe in ParityProbes.all {
+            let difference = ParityProbes.relativeDifference(try probe.run(backends[1]), try probe.run(backends[0]))
+            XCTAssertLessThanOrEqual(difference, TuningSearch.tolerance, probe.name)
+        }
+    }
+
     /// Every candidate `u2ad tune` may try on a GPU, and every default, fits the limits by arithmetic.
     func testTuningCandidatesFitNVIDIALimits() {
         for type in [OpenCLDeviceType.gpu, .cpu, .accelerator, .other] {

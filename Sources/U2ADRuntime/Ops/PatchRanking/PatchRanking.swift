@@ -60,7 +60,7 @@ extension PatchRanking: OpDescription {
 
     public static func benchmarks(batch: Int) -> [OpBenchmark] {
         [OpBenchmark("\(batch) rows of 1024 patches", bytes: 12 * Double(batch * 1024)) { backend in
-            let roi = try backend.makeBuffer((0..<(batch * 1024)).map { $0 % 1024 >= 400 && $0 % 1024 < 460 ? 1 : 0 })
+            let roi = try backend.makeBuffer((0..<(batch * 1024)).map { $0 % 1024 >= 400 && $0 % 1024 < 460 ? Float(1) : 0 })
             let images = try backend.makeIndexBuffer((0..<batch).map(Int32.init))
             let order = try backend.makeBuffer(count: batch * 1024, shape: nil, elementType: .int32)
             let ranking = PatchRanking(rows: batch, patches: 1024, visibleCount: 979, key: RandomKey(seed: 1), step: 0, stream: 0)
