@@ -195,6 +195,13 @@ final class UncertaintyMapsTests: XCTestCase {
         }
     }
 
+    /// The OpenCL plan never makes a batch whose element indices would pass 2^31: 4,092 passes for the reference model.
+    func testBatchIndexLimit() {
+        XCTAssertEqual(BatchPlanner.indexLimit(UGMAEConfiguration()), 4092)
+        let c = UGMAEConfiguration()
+        XCTAssertLessThan(BatchPlanner.indexLimit(c) * (1 + c.patchCount) * c.embedDim * c.mlpRatio, Int(Int32.max))
+    }
+
     func testBatchPlanOnTheCPUIsAtMost32() throws {
         let model = try randomModel()
         let plan = try BatchPlanner.plan(model: model, passesWanted: 100, training: false)

@@ -43,6 +43,20 @@ final class GPUShapeTests: XCTestCase {
         }
     }
 
+    /// `u2ad tune`'s search keeps a candidate that agrees with the CPU backend and leaves the ops it did not search out.
+    func testTuningSearchKeepsACorrectCandidate() throws {
+        guard let device = openCLDeviceForTests else { throw XCTSkip("no OpenCL device") }
+        var lines: [String] = []
+        let entry = try TuningSearch(device: device, settings: RuntimeSettings(), batch: 1, seconds: 0.01) { lines.append($0) }.run(ops: ["layernorm"])
+        XCTAssertEqual(entry.device, device.name)
+        XCTAssertEqual(entry.vendor, device.vendor)
+        let chosen = try XCTUnwrap(entry.layerNorm)
+        XCTAssertTrue(TuningSearch.layerNormCandidates(for: device.type).contains(chosen))
+        XCTAssertNil(entry.gemm)
+        XCTAssertNil(entry.attention)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("layernorm: ") }, "\(lines)")
+    }
+
     /// Every candidate `u2ad tune` may try on a GPU, and every default, fits the limits by arithmetic.
     func testTuningCandidatesFitNVIDIALimits() {
         for type in [OpenCLDeviceType.gpu, .cpu, .accelerator, .other] {
