@@ -12,12 +12,18 @@ public enum Phantom {
     /// Generates one slice: the patient of `key` with `options`' lesions.
     public static func generate(key: RandomKey, options: PhantomOptions = PhantomOptions()) -> PhantomSample {
         var rng = key.split(.phantomAnatomy).stream()
-        let anatomy = drawAnatomy(&rng, options: options)
+        var anatomy = drawAnatomy(&rng, options: options)
+        if let spondylosis = options.spondylosis { anatomy = spondylosis.adjusting(anatomy) }
         var builder = Builder(anatomy: anatomy, size: options.size, rng: &rng)
+        if let spondylosis = options.spondylosis { builder.applySpondylosis(spondylosis) }
         var lesionRng = key.split(.phantomLesions).stream()
         builder.placeLesions(options.lesions, rng: &lesionRng)
         var noiseRng = key.split(.phantomNoise).stream()
-        return builder.render(key: key, options: options, noiseRng: &noiseRng)
+        var sample = builder.render(key: key, options: options, noiseRng: &noiseRng)
+        if let spondylosis = options.spondylosis {
+            sample.spondylosis = builder.labelMasses(&sample.slice.labels, spec: spondylosis)
+        }
+        return sample
     }
 
     /// `healthy` lesion-free slices then `lesioned` slices with random lesions, each a different

@@ -57,6 +57,8 @@ public struct PhantomOptions: Sendable, Equatable {
     public var variability: Double = 1
     /// Lesions to place (empty = healthy).
     public var lesions: [PhantomLesion] = []
+    /// Cobb angle, cord diameter and compressive masses set exactly; nil draws the usual spine.
+    public var spondylosis: PhantomSpondylosis? = nil
     /// Percentiles and ROI settings (the ROI channel is `Preprocessing.roiMask` of the labels).
     public var preprocessing = PreprocessingOptions()
     /// Clip to percentiles and min-max scale to [0, 1] like the preprocessing; otherwise the image
@@ -103,6 +105,8 @@ public struct PhantomSample: Sendable, Equatable {
     public var lesions: [PlacedLesion]
     /// The noise-free, bias-free signal before normalisation (same units as the anatomy signals).
     public var cleanSignal: Image2D
+    /// What the spondylosis options produced; nil without them.
+    public var spondylosis: SpondylosisTruth? = nil
 
     public var isLesioned: Bool { !lesions.isEmpty }
     /// Total pixels labelled 6.

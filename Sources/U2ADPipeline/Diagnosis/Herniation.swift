@@ -1,0 +1,100 @@
+import Foundation
+
+/// Disc herniation per disc level, after the reference's `diagnosis/seg_protrude.py` and `herniation_labeling.py`: the
+/// posterior vertebral line of a level runs from the posterior-inferior corner of the body above to the posterior-superior
+/// corner of the body below; protrusion tissue is label 5 on the canal side of the disc, given to the level whose line
+/// is nearest, plus disc tissue (label 1) lying more than ``DiagnosisOptions/discTolerance`` beyond the line (what the
+/// reference cuts off the disc as protrusion). A level is herniated when it has any.
+enum Herniation {
+    static func measure(_ spine: SpineModel, options: DiagnosisOptions) -> Indicator<HerniationResult> {
+        guard let top = spine.vertebrae.first else { return .notComputable(spine.whyMissing("C2")) }
+        let c7 = VertebralLevels.index(of: "C7")!
+        guard top.levelIndex <= c7 else { return .notComputable("the top vertebral body is \(top.name), below the cervical discs") }
+        let frame = spine.frame
+        let named = Dictionary(spine.discLevels.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // Posterior vertebral lines, oriented down the column, of the levels C2-3 ... C7-T1 that have them.
+        var lines: [String: PlaneLine] = [:]
+        var levels: [DiscHerniation] = []
+        for upper in top.levelIndex...c7 {
+            let name = VertebralLevels.segmentName(upper: upper)
+            var entry = DiscHerniation(level: name)
+            if let level = named[name] {
+                if let a = level.upper.posteriorInferior, let b = level.lower.posteriorSuperior, (b - a).length > 0 {
+                    lines[name] = PlaneLine(from: a, to: b)
+                    entry.posteriorLine = frame.segment(a, b)
+                } else {
+                    entry.notComputable = "no posterior corner of \(level.upper.posteriorInferior == nil ? level.upper.name : level.lower.name) (its posterior wall or endplate could not be fitted)"
+                }
+            } else {
+                entry.notComputable = spine.whyMissing(VertebralLevels.name(at: upper + 1))
+            }
+            levels.append(entry)
+        }
+        guard !lines.isEmpty else { return .notComputable(levels.first?.notComputable ?? "no disc level") }
+
+        var pixels: [String: [Int]] = [:], protrusionCounts: [String: Int] = [:], discCounts: [String: Int] = [:]
+        // Label 5 components on the canal side, each to the disc level it lies behind (beside a body: the nearer disc).
+        let components = spine.map.components(of: [LabelMap.protrusion], connectivity: .eight)
+        var members = [[Int]](repeating: [], count: components.count)
+        for (i, component) in components.labels.enumerated() where component > 0 { members[Int(component) - 1].append(i) }
+        for member in members {
+            let centroid = member.reduce(PlanePoint.zero) { $0 + frame.point(pixel: $1) } / Double(member.count)
+            guard let name = discLevel(behind: centroid, spine: spine), let line = lines[name],
+                  isOnCanalSide(centroid, of: line, level: named[name]!) else { continue }
+            pixels[name, default: []] += member
+            protrusionCounts[name, default: 0] += member.count
+        }
+        // Disc tissue beyond a line, within the level's stretch of it.
+        for (i, label) in spine.map.labels.enumerated() where Int(label) == LabelMap.disc {
+            let p = frame.point(pixel: i)
+            for (name, line) in lines {
+                let along = line.position(p) / (line.end - line.start).length + 0.5
+                if along >= -0.25, along <= 1.25, line.distance(p) > options.discTolerance {
+                    pixels[name, default: []].append(i)
+                    discCounts[name, default: 0] += 1
+                    break
+                }
+            }
+        }
+
+        for k in levels.indices {
+            guard let line = lines[levels[k].level] else { continue }
+            let found = pixels[levels[k].level] ?? []
+            let reach = frame.pixelReach(along: line.direction.posteriorNormal)
+            levels[k].present = !found.isEmpty
+            levels[k].protrusionPixels = protrusionCounts[levels[k].level] ?? 0
+            levels[k].discPixelsBeyondLine = discCounts[levels[k].level] ?? 0
+            levels[k].areaMM2 = Double(found.count) * spine.map.pixelArea
+            levels[k].depthMM = found.map { line.distance(frame.point(pixel: $0)) + reach }.max()
+        }
+        return .value(HerniationResult(levels: levels, herniatedLevels: levels.filter { $0.present == true }.map(\.level)))
+    }
+
+    /// The disc level whose posterior face is nearest `p`; when a body's posterior wall is nearer, the disc above or
+    /// below it, whichever end of the wall is nearer.
+    private static func discLevel(behind p: PlanePoint, spine: SpineModel) -> String? {
+        var best: (name: String, distance: Double)?
+        func consider(_ name: String, _ distance: Double) {
+            if best.map({ distance < $0.distance }) ?? true { best = (name, distance) }
+        }
+        for vertebra in spine.trustedVertebrae {
+            guard let a = vertebra.posteriorSuperior, let b = vertebra.posteriorInferior else { continue }
+            let lower = PlaneLine(from: a, to: b).position(p) > 0
+            consider(VertebralLevels.segmentName(upper: vertebra.levelIndex - (lower ? 0 : 1)), distanceToSegment(p, a, b))
+        }
+        for level in spine.discLevels {
+            guard let a = level.upper.posteriorInferior, let b = level.lower.posteriorSuperior else { continue }
+            consider(level.name, distanceToSegment(p, a, b))
+        }
+        return best?.name
+    }
+
+    /// Whether `p` lies behind the middle of the disc level (the mean of the bodies' four corners facing the disc), so that
+    /// anterior osteophytes and anterior disc bulges are left out as the reference leaves them out.
+    private static func isOnCanalSide(_ p: PlanePoint, of line: PlaneLine, level: (upper: Vertebra, lower: Vertebra, name: String)) -> Bool {
+        guard let a = level.upper.anteriorInferior, let b = level.lower.anteriorSuperior else { return line.distance(p) > -5 }
+        let middle = (a + b + line.start + line.end) / 4
+        return line.distance(p) > line.distance(middle)
+    }
+}
