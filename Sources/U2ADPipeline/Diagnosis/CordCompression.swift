@@ -63,13 +63,13 @@ enum CordCompression {
     }
 
     /// The cord's diameter across the line through `point` along `across` (unit, posterior), searched from `from` to 45 mm
-    /// along it: the mean chord of the first cord stretch over parallel lines spaced a fifth of a pixel across a band
+    /// along it: the mean chord of the longest cord stretch over parallel lines spaced a fifth of a pixel across a band
     /// `bandLength` long. Nil when the line meets no cord.
     static func diameter(_ frame: SliceFrame, at point: PlanePoint, across: PlanePoint, bandLength: Double, from start: Double)
         -> (diameter: Double, chord: (PlanePoint, PlanePoint))? {
         let isCord: (Int) -> Bool = { cordLabels.contains(Int(frame.map.labels[$0])) }
         let pixel = 2 * frame.fineStep
-        guard let central = SliceFrame.merged(frame.runs(from: point, along: across, over: start...45, inside: isCord), gap: pixel).first else {
+        guard let central = SliceFrame.longest(frame.runs(from: point, along: across, over: start...45, inside: isCord), gap: pixel) else {
             return nil
         }
         let window = (central.lowerBound - 3 * pixel)...(central.upperBound + 3 * pixel)

@@ -6,11 +6,22 @@ public struct DetectionFindings: Decodable, Sendable {
         public var name: String
         public var score: Double?
         public var isPositive: Bool?
+
+        public init(name: String, score: Double?, isPositive: Bool?) {
+            self.name = name
+            self.score = score
+            self.isPositive = isPositive
+        }
     }
 
     public struct Patient: Decodable, Sendable {
         public var name: String
         public var segments: [Segment]
+
+        public init(name: String, segments: [Segment]) {
+            self.name = name
+            self.segments = segments
+        }
 
         public func segment(_ name: String) -> Segment? { segments.first { $0.name == name } }
     }

@@ -35,27 +35,27 @@ enum Herniation {
 
         var pixels: [String: [Int]] = [:], protrusionCounts: [String: Int] = [:], discCounts: [String: Int] = [:]
         // Label 5 components on the canal side, each to the disc level it lies behind (beside a body: the nearer disc).
-        let components = spine.map.components(of: [LabelMap.protrusion], connectivity: .eight)
-        var members = [[Int]](repeating: [], count: components.count)
-        for (i, component) in components.labels.enumerated() where component > 0 { members[Int(component) - 1].append(i) }
-        for member in members {
+        for member in components(of: LabelMap.protrusion, in: spine) {
             let centroid = member.reduce(PlanePoint.zero) { $0 + frame.point(pixel: $1) } / Double(member.count)
             guard let name = discLevel(behind: centroid, spine: spine), let line = lines[name],
                   isOnCanalSide(centroid, of: line, level: named[name]!) else { continue }
             pixels[name, default: []] += member
             protrusionCounts[name, default: 0] += member.count
         }
-        // Disc tissue beyond a line, within the level's stretch of it.
-        for (i, label) in spine.map.labels.enumerated() where Int(label) == LabelMap.disc {
-            let p = frame.point(pixel: i)
-            for (name, line) in lines {
-                let along = line.position(p) / (line.end - line.start).length + 0.5
-                if along >= -0.25, along <= 1.25, line.distance(p) > options.discTolerance {
-                    pixels[name, default: []].append(i)
-                    discCounts[name, default: 0] += 1
-                    break
-                }
+        // Each disc (label 1 component) belongs to the level whose bodies' centroids it lies between; its tissue beyond
+        // that level's line, within the line's stretch (a quarter of it past either end), protrudes.
+        for member in components(of: LabelMap.disc, in: spine) {
+            let centroid = member.reduce(PlanePoint.zero) { $0 + frame.point(pixel: $1) } / Double(member.count)
+            guard let level = spine.discLevels.min(by: {
+                distanceToSegment(centroid, $0.upper.centroid, $0.lower.centroid) < distanceToSegment(centroid, $1.upper.centroid, $1.lower.centroid)
+            }), let line = lines[level.name] else { continue }
+            let length = (line.end - line.start).length
+            let beyond = member.filter {
+                let p = frame.point(pixel: $0), along = line.position(p) / length
+                return abs(along) <= 0.75 && line.distance(p) > options.discTolerance
             }
+            pixels[level.name, default: []] += beyond
+            discCounts[level.name, default: 0] += beyond.count
         }
 
         for k in levels.indices {
@@ -69,6 +69,14 @@ enum Herniation {
             levels[k].depthMM = found.map { line.distance(frame.point(pixel: $0)) + reach }.max()
         }
         return .value(HerniationResult(levels: levels, herniatedLevels: levels.filter { $0.present == true }.map(\.level)))
+    }
+
+    /// Pixel indices of each 8-connected component of `label`.
+    private static func components(of label: Int, in spine: SpineModel) -> [[Int]] {
+        let components = spine.map.components(of: [label], connectivity: .eight)
+        var members = [[Int]](repeating: [], count: components.count)
+        for (i, component) in components.labels.enumerated() where component > 0 { members[Int(component) - 1].append(i) }
+        return members
     }
 
     /// The disc level whose posterior face is nearest `p`; when a body's posterior wall is nearer, the disc above or

@@ -38,11 +38,11 @@ enum KLine {
                                   closestMassLevel: closest.flatMap { spine.level(near: $0.point) }))
     }
 
-    /// Middle of the first stretch of canal along `line` (searched from 2 mm before `corner`, a point of the line, to
+    /// Middle of the longest stretch of canal along `line` (searched from 2 mm before `corner`, a point of the line, to
     /// 40 mm past it, across gaps of up to two pixels).
     static func canalMidpoint(_ frame: SliceFrame, on line: PlaneLine, from corner: PlanePoint) -> PlanePoint? {
         let runs = frame.runs(from: corner, along: line.direction, over: -2...40) { canalLabels.contains(Int(frame.map.labels[$0])) }
-        guard let first = SliceFrame.merged(runs, gap: 4 * frame.fineStep).first else { return nil }
-        return corner + (first.lowerBound + first.upperBound) / 2 * line.direction
+        guard let canal = SliceFrame.longest(runs, gap: 4 * frame.fineStep) else { return nil }
+        return corner + (canal.lowerBound + canal.upperBound) / 2 * line.direction
     }
 }

@@ -46,7 +46,7 @@ public struct LabelMap: Sendable {
     func count(_ wanted: Set<Int>) -> Int { labels.reduce(0) { $0 + (wanted.contains(Int($1)) ? 1 : 0) } }
 
     /// Area of one pixel, mm².
-    var pixelArea: Double { rowSpacing * columnSpacing }
+    public var pixelArea: Double { rowSpacing * columnSpacing }
 
     /// One line naming the values outside the legend, or nil when there are none.
     public var legendProblem: String? {

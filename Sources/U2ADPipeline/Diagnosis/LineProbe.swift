@@ -35,6 +35,12 @@ extension SliceFrame {
         return runs
     }
 
+    /// The longest of `runs` once merged across gaps of at most `gap` mm: the structure a line crosses, not a sliver
+    /// it clips at a corner.
+    static func longest(_ runs: [ClosedRange<Double>], gap: Double) -> ClosedRange<Double>? {
+        merged(runs, gap: gap).max { $0.upperBound - $0.lowerBound < $1.upperBound - $1.lowerBound }
+    }
+
     /// `runs` merged across gaps of at most `gap` mm.
     static func merged(_ runs: [ClosedRange<Double>], gap: Double) -> [ClosedRange<Double>] {
         var out: [ClosedRange<Double>] = []

@@ -101,3 +101,54 @@ func median(_ values: [Double]) -> Double {
     let middle = sorted.count / 2
     return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
+
+extension PlaneLine {
+    /// This line turned and shifted to separate `inside` pixel centres from `outside` ones (which lie on the side
+    /// `outward` points to), when the edge is a digitised straight line: the directions that separate them form an
+    /// interval and the line takes its middle, the direction the pixels pin down, far closer than a least-squares fit to
+    /// the staircase. When no direction within 4 degrees separates them (a curved or ragged edge, as real endplates
+    /// are), the least-squares line stays.
+    func corridor(inside: [PlanePoint], outside: [PlanePoint], outward: PlanePoint) -> PlaneLine {
+        guard !inside.isEmpty, !outside.isEmpty else { return self }
+        let base = atan2(direction.y, direction.x)
+        func normal(_ angle: Double) -> PlanePoint {
+            let n = PlanePoint(cos(angle), sin(angle)).posteriorNormal
+            return n.dot(outward) < 0 ? -n : n
+        }
+        func bounds(_ angle: Double) -> (inner: Double, outer: Double) {
+            let n = normal(angle)
+            return (inside.map { $0.dot(n) }.max()!, outside.map { $0.dot(n) }.min()!)
+        }
+        func gap(_ angle: Double) -> Double { let b = bounds(angle); return b.outer - b.inner }
+        // The gap is concave in the angle near the edge's direction: golden-section search.
+        var low = base - 4 * Double.pi / 180, high = base + 4 * Double.pi / 180
+        let ratio = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<40 {
+            let a = high - ratio * (high - low), b = low + ratio * (high - low)
+            if gap(a) < gap(b) { low = a } else { high = b }
+        }
+        var angle = (low + high) / 2
+        guard gap(angle) > 0 else { return self }
+        do {
+            // The ends of the separating interval, by bisection on each side of the widest corridor.
+            func end(towards limit: Double) -> Double {
+                var inside = angle, outside = limit
+                if gap(outside) > 0 { return outside }
+                for _ in 0..<40 {
+                    let middle = (inside + outside) / 2
+                    if gap(middle) > 0 { inside = middle } else { outside = middle }
+                }
+                return (inside + outside) / 2
+            }
+            angle = (end(towards: base - 4 * Double.pi / 180) + end(towards: base + 4 * Double.pi / 180)) / 2
+        }
+        let n = normal(angle), b = bounds(angle)
+        var out = self
+        out.direction = PlanePoint(cos(angle), sin(angle))
+        if out.direction.dot(direction) < 0 { out.direction = -out.direction }
+        out.point = point + ((b.inner + b.outer) / 2 - point.dot(n)) * n
+        out.start = out.point + out.position(start) * out.direction
+        out.end = out.point + out.position(end) * out.direction
+        return out
+    }
+}

@@ -151,6 +151,27 @@ struct VertebraOutline {
             }
             offset += frame.fineStep
         }
-        return PlaneLine.fit(points, orientation: orientation, outlier: 2 * frame.fineStep)
+        guard let line = PlaneLine.fit(points, orientation: orientation, outlier: 2 * frame.fineStep) else { return nil }
+        return refined(line, of: vertebra, outward: farEnd ? direction : -direction)
+    }
+
+    /// `line` refitted to the pixel centres within two pixels of it along its stretch (see ``PlaneLine/corridor``).
+    private func refined(_ line: PlaneLine, of vertebra: Vertebra, outward: PlanePoint) -> PlaneLine {
+        let map = frame.map, band = 4 * frame.fineStep
+        let corners = [line.start, line.end].map(frame.pixel)
+        let reach = 4 * frame.fineStep / min(map.rowSpacing, map.columnSpacing) + 1
+        let rows = max(0, Int(corners.map(\.row).min()! - reach))...min(map.rows - 1, Int(corners.map(\.row).max()! + reach + 1))
+        let columns = max(0, Int(corners.map(\.column).min()! - reach))...min(map.columns - 1, Int(corners.map(\.column).max()! + reach + 1))
+        guard !rows.isEmpty, !columns.isEmpty else { return line }
+        let stretch = line.position(line.start)...line.position(line.end)
+        var inside: [PlanePoint] = [], outside: [PlanePoint] = []
+        for r in rows {
+            for c in columns {
+                let p = frame.point(row: Double(r), column: Double(c))
+                guard stretch.contains(line.position(p)), abs(line.distance(p)) <= band else { continue }
+                if components.labels[r * map.columns + c] == vertebra.component { inside.append(p) } else { outside.append(p) }
+            }
+        }
+        return line.corridor(inside: inside, outside: outside, outward: outward)
     }
 }
