@@ -2,31 +2,7 @@ import Foundation
 import XCTest
 
 /// Runs the built `u2ad` executable the way a user does.
-final class CommandLineTests: XCTestCase {
-    /// The `u2ad` binary beside the test bundle.
-    var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("u2ad")
-    }
-
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile(), err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-    }
-
-    func temporaryFolder(_ name: String) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("u2ad-cli-\(name)-\(getpid())")
-        try? FileManager.default.removeItem(at: url)
-        return url
-    }
-
+final class CommandLineTests: XCTestCase, RunsU2AD {
     /// The README's main job, on its reduced setting: every stage runs and leaves its outputs.
     func testDemoRunsEndToEnd() throws {
         guard FileManager.default.fileExists(atPath: executable.path) else { throw XCTSkip("u2ad not built at \(executable.path)") }
