@@ -30,7 +30,9 @@ struct SpineModel {
         if vertebrae.contains(where: { $0.name == name }) || names.isEmpty {
             return "\(name) cannot be named reliably: " + (notes.last ?? "a vertebral body is missing above it")
         }
-        return "\(name) not found: \(names.count) vertebral bod\(names.count == 1 ? "y" : "ies") (\(names.first!)-\(names.last!))"
+        let span = names.count == 1 ? names[0] : "\(names.first!)-\(names.last!)"
+        let found = "\(name) not found: \(names.count) \(trusted < vertebrae.count ? "named " : "")vertebral bod\(names.count == 1 ? "y" : "ies") (\(span))"
+        return found + (notes.last.map { "; \($0)" } ?? "")
     }
 
     /// The disc levels between consecutive trusted vertebrae: upper and lower vertebra and the level's name.
@@ -90,26 +92,27 @@ struct SpineModel {
                                   axis: axis, hasDens: name == "C2"))
         }
         let outline = VertebraOutline(frame: frame, components: components)
-        let typicalHeight = median(found.filter { !$0.hasDens }.map { outline.extent(of: $0) })
+        let typicalHeight = median(found.filter { !$0.hasDens }.map { outline.extent(of: $0).height })
         vertebrae = found.map { outline.fitted($0, typicalHeight: typicalHeight) }
         (trusted, notes) = SpineModel.trustedCount(vertebrae, outline: outline)
     }
 
-    /// How many vertebrae from the top keep reliable names: a centroid gap much longer than usual means a body is
-    /// missing, a body much taller than usual means several merged; the names stop there.
+    /// How many vertebrae from the top keep reliable names: a body much taller than usual or than it is deep (cervical
+    /// bodies are about as tall as deep; C2 with its dens about twice) is several merged, a centroid gap much longer
+    /// than usual means a body is missing; the names stop there.
     private static func trustedCount(_ vertebrae: [Vertebra], outline: VertebraOutline) -> (Int, [String]) {
-        guard vertebrae.count >= 3 else { return (vertebrae.count, []) }
+        let extents = vertebrae.map { outline.extent(of: $0) }
+        let typicalHeight = median(zip(vertebrae, extents).filter { !$0.0.hasDens }.map(\.1.height))
         let gaps = zip(vertebrae, vertebrae.dropFirst()).map { ($1.centroid - $0.centroid).length }
         let typicalGap = median(gaps)
-        let heights = vertebrae.map { outline.extent(of: $0) }
-        let typicalHeight = median(zip(vertebrae, heights).filter { !$0.0.hasDens }.map(\.1))
         for k in vertebrae.indices {
-            let limit = vertebrae[k].hasDens ? 2.6 : 1.7
-            if heights[k] > limit * typicalHeight {
-                return (k, [String(format: "the body named %@ looks like several merged (%.0f mm tall, typically %.0f mm); levels from it down are not named",
-                                       vertebrae[k].name, heights[k], typicalHeight)])
+            let dens = vertebrae[k].hasDens, height = extents[k].height
+            let typical = vertebrae.count >= 3 ? typicalHeight : .infinity
+            if height > (dens ? 2.6 : 1.7) * typical || height > (dens ? 2.8 : 1.6) * extents[k].depth {
+                return (k, [String(format: "the body named %@ looks like several merged (%.0f mm tall, %.0f mm deep); levels from it down are not named",
+                                       vertebrae[k].name, height, extents[k].depth)])
             }
-            if k < gaps.count, gaps[k] > 1.6 * typicalGap {
+            if vertebrae.count >= 3, k < gaps.count, gaps[k] > 1.6 * typicalGap {
                 return (k + 1, [String(format: "a vertebral body seems missing below %@ (centroids %.0f mm apart, typically %.0f mm); levels below are not named",
                                            vertebrae[k].name, gaps[k], typicalGap)])
             }

@@ -78,10 +78,10 @@ struct VertebraOutline {
         return (low.x...high.x, low.y...high.y)
     }
 
-    /// Length of the body along the column, mm.
-    func extent(of vertebra: Vertebra) -> Double {
-        let along = projections(of: vertebra).along
-        return along.upperBound - along.lowerBound
+    /// Length of the body along the column (`height`) and across it (`depth`), mm.
+    func extent(of vertebra: Vertebra) -> (height: Double, depth: Double) {
+        let (across, along) = projections(of: vertebra)
+        return (along.upperBound - along.lowerBound, across.upperBound - across.lowerBound)
     }
 
     /// `vertebra` with its endplates and walls fitted.
