@@ -105,8 +105,8 @@ final class PhantomTruthTests: XCTestCase {
     func testIndicatorsMatchTheTruthAt512Pixels() throws {
         let errors = try check(Self.fine, "512 px")
         let cobb = errors.cobb.reduce(0, +) / Double(errors.cobb.count), mscc = errors.mscc.reduce(0, +) / Double(errors.mscc.count)
-        print(String(format: "phantoms at 512 px: Cobb MAE %.2f° (max %.2f°), MSCC MAE %.2f points (max %.2f) over %d phantoms",
-                     cobb, errors.cobb.max()!, mscc, errors.mscc.max()!, errors.cobb.count))
+        print(String(format: "phantoms at 512 px: Cobb MAE %.2f° (max %.2f°), MSCC MAE %.2f points (max %.2f) over %d phantoms, %d K-line negative",
+                     cobb, errors.cobb.max()!, mscc, errors.mscc.max()!, errors.cobb.count, errors.kLineStatuses.filter { $0 }.count))
         XCTAssertLessThanOrEqual(cobb, 1.0)
         XCTAssertLessThanOrEqual(mscc, 1.5)
         XCTAssertTrue(errors.kLineStatuses.contains(true) && errors.kLineStatuses.contains(false), "the sweep has both K-line statuses")

@@ -25,17 +25,24 @@ enum KLine {
         let length = (end - start).length
         let direction = (end - start).normalized, normal = direction.posteriorNormal
         let reachOfPixel = frame.pixelReach(along: normal)
-        var closest: (reach: Double, point: PlanePoint)?
-        for (i, label) in spine.map.labels.enumerated() where massLabels.contains(Int(label)) {
+        let masses = spine.map.components(of: massLabels, connectivity: .eight)
+        var closest: (reach: Double, pixel: Int)?
+        for (i, component) in masses.labels.enumerated() where component > 0 {
             let p = frame.point(pixel: i)
             let along = (p - start).dot(direction)
             guard along >= 0, along <= length else { continue }
             let reach = (p - start).dot(normal) + reachOfPixel
-            if closest.map({ reach > $0.reach }) ?? true { closest = (reach, p) }
+            if closest.map({ reach > $0.reach }) ?? true { closest = (reach, i) }
+        }
+        // The level is the one the whole mass lies behind, not just its nearest pixel.
+        let level = closest.flatMap { nearest -> String? in
+            let component = masses.labels[nearest.pixel]
+            let members = masses.labels.indices.filter { masses.labels[$0] == component }
+            return spine.level(near: members.reduce(PlanePoint.zero) { $0 + frame.point(pixel: $1) } / Double(members.count))
         }
         return .value(KLineResult(status: (closest?.reach ?? -1) >= 0 ? .negative : .positive, line: frame.segment(start, end),
-                                  clearanceMM: closest.map { -$0.reach }, closestMass: closest.map { frame.pixelPoint($0.point) },
-                                  closestMassLevel: closest.flatMap { spine.level(near: $0.point) }))
+                                  clearanceMM: closest.map { -$0.reach }, closestMass: closest.map { frame.pixelPoint(frame.point(pixel: $0.pixel)) },
+                                  closestMassLevel: level))
     }
 
     /// Middle of the longest stretch of canal along `line` (searched from 2 mm before `corner`, a point of the line, to
