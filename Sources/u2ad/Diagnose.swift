@@ -26,6 +26,12 @@ struct Diagnose: ParsableCommand {
     var firstVertebra: String = "C2"
     @Option(name: .customLong("label-map"), help: "Remap label values first, e.g. 1=2,2=1.")
     var labelMap: String?
+    @Option(name: .customLong("minimum-body-area"), help: "Vertebral-body components smaller than this are ignored, mm².")
+    var minimumBodyArea: Double = DiagnosisOptions().minimumBodyArea
+    @Option(name: .customLong("band-length"), help: "Length along the cord over which each cord diameter is averaged, mm.")
+    var bandLength: Double = DiagnosisOptions().bandLength
+    @Option(name: .customLong("disc-tolerance"), help: "Disc tissue farther than this beyond the posterior vertebral line is protrusion, mm.")
+    var discTolerance: Double = DiagnosisOptions().discTolerance
     @Option(help: "Output folder.")
     var out: String
 
@@ -36,6 +42,9 @@ struct Diagnose: ParsableCommand {
     private func diagnose() throws {
         var options = DiagnosisOptions()
         options.firstVertebra = firstVertebra.uppercased()
+        options.minimumBodyArea = minimumBodyArea
+        options.bandLength = bandLength
+        options.discTolerance = discTolerance
         try options.validate()
         let input = DiagnosisInput(pixelSpacing: pixelSpacing, slice: slice, labelMap: try labelMap.map(VolumeSlicing.parseLabelMap) ?? [:])
         let findings = try detection.map { try DetectionFindings.load(URL(fileURLWithPath: $0)) }

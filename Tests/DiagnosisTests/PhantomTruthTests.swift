@@ -24,7 +24,7 @@ final class PhantomTruthTests: XCTestCase {
     static let cases: [Case] = [
         Case(cobb: -20, tilt: nil, cord: 9, protrusion: (1, 5), ossification: (3, -3)),
         Case(cobb: -8, tilt: 6, cord: 8, protrusion: (2, 3), ossification: (4, 3), lesion: 0.5),
-        Case(cobb: 0, tilt: -4, cord: 10, protrusion: (3, 6), ossification: (1, -3)),
+        Case(cobb: -30, tilt: -4, cord: 10, protrusion: (3, 6), ossification: (1, -2)),
         Case(cobb: 10, tilt: 5, cord: 9, protrusion: (4, 4), ossification: nil),
         Case(cobb: 20, tilt: nil, cord: 8, protrusion: (0, 5), ossification: (2, 3)),
         Case(cobb: 30, tilt: -6, cord: 9, protrusion: (2, 7), ossification: (3, 3)),
@@ -47,7 +47,7 @@ final class PhantomTruthTests: XCTestCase {
     }
 
     static let fine = cases.enumerated().map { phantom($1, index: $0, size: 512) }
-    static let reference = cases.enumerated().filter { $0.offset % 2 == 0 }.map { phantom($1, index: $0, size: 256) }
+    static let reference = cases.enumerated().map { phantom($1, index: $0, size: 256) }
 
     struct Errors {
         var cobb: [Double] = []
