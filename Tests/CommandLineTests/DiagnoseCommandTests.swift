@@ -71,7 +71,7 @@ final class DiagnoseCommandTests: XCTestCase, RunsU2AD {
         let result = try run(["diagnose", "--labels", clinical.path, "--out", out.path])
         XCTAssertEqual(result.status, 0, result.errors)
         XCTAssertEqual(result.output.split(separator: "\n").filter { $0.contains("Cobb") }.count, 3, result.output)
-        XCTAssertTrue(result.output.contains("2: Cobb -5.2° kyphosis, MSCC 46.9% at C5-6, K-line -"), result.output)
+        XCTAssertTrue(result.output.contains("2: Cobb -5.2° kyphosis, MSCC 46.6% at C5-6, K-line -"), result.output)
         for patient in ["1", "2", "3"] {
             for file in ["diagnosis.json", "diagnosis.png"] {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(patient)/\(file)").path), "\(patient)/\(file)")

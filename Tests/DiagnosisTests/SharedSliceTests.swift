@@ -15,8 +15,8 @@ final class SharedSliceTests: XCTestCase {
     }
 
     static let expected: [String: Expected] = [
-        "clinical/1": Expected(cobb: -8.7, mscc: (33.3, "C2-3"), kLineNegative: true, herniated: ["C2-3", "C3-4", "C4-5", "C5-6", "C6-7"], t2: []),
-        "clinical/2": Expected(cobb: -5.2, mscc: (46.9, "C5-6"), kLineNegative: true, herniated: ["C3-4", "C5-6", "C6-7"], t2: ["C5-6"]),
+        "clinical/1": Expected(cobb: -8.7, mscc: (33.8, "C2-3"), kLineNegative: true, herniated: ["C2-3", "C3-4", "C4-5", "C5-6", "C6-7"], t2: []),
+        "clinical/2": Expected(cobb: -5.2, mscc: (46.6, "C5-6"), kLineNegative: true, herniated: ["C3-4", "C5-6", "C6-7"], t2: ["C5-6"]),
         "clinical/3": Expected(cobb: 0.9, mscc: nil, kLineNegative: nil, herniated: ["C2-3", "C3-4", "C4-5", "C5-6", "C7-T1"], t2: []),
         "public/1": Expected(cobbReason: "C7 not found: 1 named vertebral body (C2); the body named C3 looks like several merged"),
         "public/2": Expected(cobbReason: "C2 cannot be named reliably: the body named C2 looks like several merged"),

@@ -37,7 +37,7 @@ enum CordCompression {
         let da = diameter(frame, at: middleAbove.point, across: middleAbove.across, bandLength: options.bandLength, from: 0)
         let db = diameter(frame, at: middleBelow.point, across: middleBelow.across, bandLength: options.bandLength, from: 0)
         let across = (above.direction + below.direction).normalized
-        let steps = max(1, Int(((nextCorner - corner).length / frame.fineStep).rounded(.up)))
+        let steps = max(1, Int(((nextCorner - corner).length / (2 * frame.fineStep)).rounded(.up)))
         var narrowest: (diameter: Double, chord: (PlanePoint, PlanePoint))?
         for k in 0...steps {
             let q = corner + Double(k) / Double(steps) * (nextCorner - corner)
@@ -63,7 +63,7 @@ enum CordCompression {
     }
 
     /// The cord's diameter across the line through `point` along `across` (unit, posterior), searched from `from` to 45 mm
-    /// along it: the mean chord of the longest cord stretch over parallel lines spaced a fifth of a pixel across a band
+    /// along it: the mean chord of the longest cord stretch over parallel lines spaced a quarter of a pixel across a band
     /// `bandLength` long. Nil when the line meets no cord.
     static func diameter(_ frame: SliceFrame, at point: PlanePoint, across: PlanePoint, bandLength: Double, from start: Double)
         -> (diameter: Double, chord: (PlanePoint, PlanePoint))? {
@@ -74,7 +74,7 @@ enum CordCompression {
         }
         let window = (central.lowerBound - 3 * pixel)...(central.upperBound + 3 * pixel)
         let along = PlanePoint(-across.y, across.x)
-        let lines = max(5, Int((bandLength / (0.2 * pixel)).rounded()))
+        let lines = max(5, Int((bandLength / (0.25 * pixel)).rounded()))
         var total = 0.0
         for j in 0..<lines {
             let offset = bandLength * ((Double(j) + 0.5) / Double(lines) - 0.5)

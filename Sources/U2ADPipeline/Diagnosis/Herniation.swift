@@ -35,8 +35,8 @@ enum Herniation {
 
         var pixels: [String: [Int]] = [:], protrusionCounts: [String: Int] = [:], discCounts: [String: Int] = [:]
         // Label 5 components on the canal side, each to the disc level it lies behind (beside a body: the nearer disc).
-        for member in components(of: LabelMap.protrusion, in: spine) {
-            let centroid = member.reduce(PlanePoint.zero) { $0 + frame.point(pixel: $1) } / Double(member.count)
+        for member in spine.map.components(of: [LabelMap.protrusion], connectivity: .eight).members {
+            let centroid = frame.centroid(of: member)
             guard let name = discLevel(behind: centroid, spine: spine), let line = lines[name],
                   isOnCanalSide(centroid, of: line, level: named[name]!) else { continue }
             pixels[name, default: []] += member
@@ -44,8 +44,8 @@ enum Herniation {
         }
         // Each disc (label 1 component) belongs to the level whose bodies' centroids it lies between; its tissue beyond
         // that level's line, within the line's stretch (a quarter of it past either end), protrudes.
-        for member in components(of: LabelMap.disc, in: spine) {
-            let centroid = member.reduce(PlanePoint.zero) { $0 + frame.point(pixel: $1) } / Double(member.count)
+        for member in spine.map.components(of: [LabelMap.disc], connectivity: .eight).members {
+            let centroid = frame.centroid(of: member)
             guard let level = spine.discLevels.min(by: {
                 distanceToSegment(centroid, $0.upper.centroid, $0.lower.centroid) < distanceToSegment(centroid, $1.upper.centroid, $1.lower.centroid)
             }), let line = lines[level.name] else { continue }
@@ -69,14 +69,6 @@ enum Herniation {
             levels[k].depthMM = found.map { line.distance(frame.point(pixel: $0)) + reach }.max()
         }
         return .value(HerniationResult(levels: levels, herniatedLevels: levels.filter { $0.present == true }.map(\.level)))
-    }
-
-    /// Pixel indices of each 8-connected component of `label`.
-    private static func components(of label: Int, in spine: SpineModel) -> [[Int]] {
-        let components = spine.map.components(of: [label], connectivity: .eight)
-        var members = [[Int]](repeating: [], count: components.count)
-        for (i, component) in components.labels.enumerated() where component > 0 { members[Int(component) - 1].append(i) }
-        return members
     }
 
     /// The disc level whose posterior face is nearest `p`; when a body's posterior wall is nearer, the disc above or

@@ -35,11 +35,7 @@ enum KLine {
             if closest.map({ reach > $0.reach }) ?? true { closest = (reach, i) }
         }
         // The level is the one the whole mass lies behind, not just its nearest pixel.
-        let level = closest.flatMap { nearest -> String? in
-            let component = masses.labels[nearest.pixel]
-            let members = masses.labels.indices.filter { masses.labels[$0] == component }
-            return spine.level(near: members.reduce(PlanePoint.zero) { $0 + frame.point(pixel: $1) } / Double(members.count))
-        }
+        let level = closest.flatMap { spine.level(near: frame.centroid(of: masses.members[Int(masses.labels[$0.pixel]) - 1])) }
         return .value(KLineResult(status: (closest?.reach ?? -1) >= 0 ? .negative : .positive, line: frame.segment(start, end),
                                   clearanceMM: closest.map { -$0.reach }, closestMass: closest.map { frame.pixelPoint(frame.point(pixel: $0.pixel)) },
                                   closestMassLevel: level))

@@ -27,25 +27,6 @@ struct PlaneLine {
     var residual: Double
     var pointCount: Int
 
-    /// The line through `a` and `b`.
-    init(from a: PlanePoint, to b: PlanePoint) {
-        point = (a + b) / 2
-        direction = (b - a).normalized
-        start = a
-        end = b
-        residual = 0
-        pointCount = 2
-    }
-
-    private init(point: PlanePoint, direction: PlanePoint, start: PlanePoint, end: PlanePoint, residual: Double, pointCount: Int) {
-        self.point = point
-        self.direction = direction
-        self.start = start
-        self.end = end
-        self.residual = residual
-        self.pointCount = pointCount
-    }
-
     /// Total-least-squares fit, refitted once without the points farther than `outlier` mm (or 2.5 robust standard
     /// deviations, whichever is larger); nil with fewer than `minimumPoints` points left. The direction is turned to
     /// agree with `orientation`.
@@ -103,6 +84,11 @@ func median(_ values: [Double]) -> Double {
 }
 
 extension PlaneLine {
+    /// The line through `a` and `b`.
+    init(from a: PlanePoint, to b: PlanePoint) {
+        self.init(point: (a + b) / 2, direction: (b - a).normalized, start: a, end: b, residual: 0, pointCount: 2)
+    }
+
     /// This line turned and shifted to separate `inside` pixel centres from `outside` ones (which lie on the side
     /// `outward` points to), when the edge is a digitised straight line: the directions that separate them form an
     /// interval and the line takes its middle, the direction the pixels pin down, far closer than a least-squares fit to
@@ -123,7 +109,7 @@ extension PlaneLine {
         // The gap is concave in the angle near the edge's direction: golden-section search.
         var low = base - 4 * Double.pi / 180, high = base + 4 * Double.pi / 180
         let ratio = (5.0.squareRoot() - 1) / 2
-        for _ in 0..<40 {
+        for _ in 0..<30 {
             let a = high - ratio * (high - low), b = low + ratio * (high - low)
             if gap(a) < gap(b) { low = a } else { high = b }
         }
@@ -134,7 +120,7 @@ extension PlaneLine {
             func end(towards limit: Double) -> Double {
                 var inside = angle, outside = limit
                 if gap(outside) > 0 { return outside }
-                for _ in 0..<40 {
+                for _ in 0..<25 {
                     let middle = (inside + outside) / 2
                     if gap(middle) > 0 { inside = middle } else { outside = middle }
                 }

@@ -128,6 +128,22 @@ func distanceToSegment(_ p: PlanePoint, _ a: PlanePoint, _ b: PlanePoint) -> Dou
     return (p - (a + t * ab)).length
 }
 
+extension ComponentLabels {
+    /// Pixel indices of each component (`members[k - 1]` for component `k`).
+    var members: [[Int]] {
+        var members = [[Int]](repeating: [], count: count)
+        for (i, component) in labels.enumerated() where component > 0 { members[Int(component) - 1].append(i) }
+        return members
+    }
+}
+
+extension SliceFrame {
+    /// Mean position of the pixels at `indices`.
+    func centroid(of indices: [Int]) -> PlanePoint {
+        indices.reduce(PlanePoint.zero) { $0 + point(pixel: $1) } / Double(max(indices.count, 1))
+    }
+}
+
 extension LabelMap {
     /// Connected components of the pixels with one of `wanted`.
     func components(of wanted: Set<Int>, connectivity: Connectivity) -> ComponentLabels {

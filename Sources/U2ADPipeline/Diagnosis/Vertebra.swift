@@ -54,9 +54,7 @@ struct VertebraOutline {
     init(frame: SliceFrame, components: ComponentLabels) {
         self.frame = frame
         self.components = components
-        var members = [[Int]](repeating: [], count: components.count)
-        for (i, component) in components.labels.enumerated() where component > 0 { members[Int(component) - 1].append(i) }
-        self.members = members
+        members = components.members
     }
 
     /// Of each side, the middle part is fitted (this fraction of the side's length is left out at each end), clear of
