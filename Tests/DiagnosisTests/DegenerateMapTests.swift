@@ -1,5 +1,6 @@
 import XCTest
 import U2ADPipeline
+import U2ADTestSupport
 
 /// Label maps that cannot support an indicator give "not computable" with the reason, never a value or a crash.
 final class DegenerateMapTests: XCTestCase {
@@ -91,5 +92,30 @@ final class DegenerateMapTests: XCTestCase {
         let report = diagnose(cut)
         XCTAssertEqual(report.vertebrae.last?.name, "C7")
         XCTAssertEqual(report.cobbAngle.reason, "fewer than two endplates: the C7 inferior endplate could not be fitted")
+    }
+
+    /// Random blobs of every label, at random sizes and pixel shapes: a value or a reason for every indicator, finite
+    /// values, and a picture, never a crash.
+    func testRandomMapsNeverCrash() throws {
+        var random = TestRandom(15)
+        for trial in 0..<25 {
+            let rows = 8 + Int(random.uniform() * 120), columns = 8 + Int(random.uniform() * 120)
+            var values = [Float](repeating: 0, count: rows * columns)
+            for _ in 0..<Int(random.uniform() * 30) {
+                let label = Float(Int(random.uniform() * 8))
+                let r0 = Int(random.uniform() * Double(rows)), c0 = Int(random.uniform() * Double(columns))
+                let h = 1 + Int(random.uniform() * 30), w = 1 + Int(random.uniform() * 30)
+                for r in r0..<min(rows, r0 + h) { for c in c0..<min(columns, c0 + w) { values[r * columns + c] = label } }
+            }
+            let map = LabelMap(rows: rows, columns: columns, values: values,
+                               rowSpacing: 0.3 + 2 * random.uniform(), columnSpacing: 0.3 + 2 * random.uniform())
+            let report = diagnose(map)
+            for reason in reasons(report) where reason != nil { XCTAssertFalse(reason!.isEmpty, "trial \(trial)") }
+            if let cobb = report.cobbAngle.value { XCTAssertTrue(cobb.angleDegrees.isFinite, "trial \(trial)") }
+            if let mscc = report.mscc.value { XCTAssertTrue(mscc.msccPercent.isFinite, "trial \(trial)") }
+            if let line = report.kLine.value { XCTAssertTrue(line.clearanceMM?.isFinite ?? true, "trial \(trial)") }
+            XCTAssertEqual(try JSONDecoder().decode(DiagnosisReport.self, from: JSONEncoder().encode(report)), report, "trial \(trial)")
+            _ = try DiagnosisPicture.render(report: report, map: map, image: nil)
+        }
     }
 }

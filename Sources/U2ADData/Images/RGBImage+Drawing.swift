@@ -26,10 +26,24 @@ extension RGBImage {
     /// A straight line `width` pixels wide; `dash` > 0 draws dashes of that length with equal gaps.
     public mutating func drawLine(from a: (row: Double, column: Double), to b: (row: Double, column: Double),
                                   color: RGB, width: Double = 1, dash: Double = 0) {
+        guard a.row.isFinite, a.column.isFinite, b.row.isFinite, b.column.isFinite else { return }
         let length = ((b.row - a.row) * (b.row - a.row) + (b.column - a.column) * (b.column - a.column)).squareRoot()
-        let steps = max(1, Int((length * 3).rounded(.up)))
+        // Only the part of the line inside the image (with a margin for its width) is walked.
+        var low = 0.0, high = 1.0
+        let margin = width + 1
+        for (start, delta, limit) in [(a.row, b.row - a.row, Double(rows)), (a.column, b.column - a.column, Double(cols))] {
+            if abs(delta) < 1e-12 {
+                if start < -margin || start > limit + margin { return }
+                continue
+            }
+            let t0 = (-margin - start) / delta, t1 = (limit + margin - start) / delta
+            low = max(low, min(t0, t1))
+            high = min(high, max(t0, t1))
+        }
+        guard low <= high else { return }
+        let steps = max(1, Int((length * (high - low) * 3).rounded(.up)))
         for k in 0...steps {
-            let t = Double(k) / Double(steps)
+            let t = low + (high - low) * Double(k) / Double(steps)
             if dash > 0, Int((t * length / dash).rounded(.down)) % 2 == 1 { continue }
             fillCircle(row: a.row + t * (b.row - a.row), column: a.column + t * (b.column - a.column), radius: max(width / 2, 0.5), color: color)
         }

@@ -74,20 +74,11 @@ enum Herniation {
     /// The disc level whose posterior face is nearest `p`; when a body's posterior wall is nearer, the disc above or
     /// below it, whichever end of the wall is nearer.
     private static func discLevel(behind p: PlanePoint, spine: SpineModel) -> String? {
-        var best: (name: String, distance: Double)?
-        func consider(_ name: String, _ distance: Double) {
-            if best.map({ distance < $0.distance }) ?? true { best = (name, distance) }
+        switch spine.posteriorFace(near: p) {
+        case .vertebra(let vertebra, let lowerHalf): return VertebralLevels.segmentName(upper: vertebra.levelIndex - (lowerHalf ? 0 : 1))
+        case .disc(let name): return name
+        case nil: return nil
         }
-        for vertebra in spine.trustedVertebrae {
-            guard let a = vertebra.posteriorSuperior, let b = vertebra.posteriorInferior else { continue }
-            let lower = PlaneLine(from: a, to: b).position(p) > 0
-            consider(VertebralLevels.segmentName(upper: vertebra.levelIndex - (lower ? 0 : 1)), distanceToSegment(p, a, b))
-        }
-        for level in spine.discLevels {
-            guard let a = level.upper.posteriorInferior, let b = level.lower.posteriorSuperior else { continue }
-            consider(level.name, distanceToSegment(p, a, b))
-        }
-        return best?.name
     }
 
     /// Whether `p` lies behind the middle of the disc level (the mean of the bodies' four corners facing the disc), so that

@@ -43,17 +43,36 @@ struct SpineModel {
         }
     }
 
+    /// The posterior face nearest `p`: a vertebra's posterior wall (and whether `p` is nearer its lower end) or a disc
+    /// level's posterior vertebral line.
+    enum PosteriorFace {
+        case vertebra(Vertebra, lowerHalf: Bool)
+        case disc(String)
+    }
+
+    func posteriorFace(near p: PlanePoint) -> PosteriorFace? {
+        var best: (face: PosteriorFace, distance: Double)?
+        func consider(_ face: PosteriorFace, _ distance: Double) {
+            if best.map({ distance < $0.distance }) ?? true { best = (face, distance) }
+        }
+        for vertebra in trustedVertebrae {
+            guard let a = vertebra.posteriorSuperior, let b = vertebra.posteriorInferior else { continue }
+            consider(.vertebra(vertebra, lowerHalf: PlaneLine(from: a, to: b).position(p) > 0), distanceToSegment(p, a, b))
+        }
+        for level in discLevels {
+            guard let a = level.upper.posteriorInferior, let b = level.lower.posteriorSuperior else { continue }
+            consider(.disc(level.name), distanceToSegment(p, a, b))
+        }
+        return best?.face
+    }
+
     /// The name of the level (vertebra `C4` or disc `C4-5`) whose posterior face is nearest `p`, or nil without one.
     func level(near p: PlanePoint) -> String? {
-        var best: (name: String, distance: Double)?
-        func consider(_ name: String, _ a: PlanePoint?, _ b: PlanePoint?) {
-            guard let a, let b else { return }
-            let distance = distanceToSegment(p, a, b)
-            if best.map({ distance < $0.distance }) ?? true { best = (name, distance) }
+        switch posteriorFace(near: p) {
+        case .vertebra(let vertebra, _): return vertebra.name
+        case .disc(let name): return name
+        case nil: return nil
         }
-        for vertebra in trustedVertebrae { consider(vertebra.name, vertebra.posteriorSuperior, vertebra.posteriorInferior) }
-        for level in discLevels { consider(level.name, level.upper.posteriorInferior, level.lower.posteriorSuperior) }
-        return best?.name
     }
 
     /// Finds and fits the vertebral bodies of `frame.map`.
@@ -85,7 +104,7 @@ struct SpineModel {
         var found: [Vertebra] = []
         for (k, body) in bodies.enumerated() {
             let before = centroids[max(k - 1, 0)], after = centroids[min(k + 1, centroids.count - 1)]
-            let axis = centroids.count > 1 ? (after - before).normalized : PlanePoint(0, 1)
+            let axis = (after - before).length > 1e-9 ? (after - before).normalized : PlanePoint(0, 1)
             let name = VertebralLevels.name(at: first + k)
             found.append(Vertebra(name: name, levelIndex: first + k, component: Int32(body + 1), centroid: centroids[k],
                                   pixelCount: components.sizes[body], area: Double(components.sizes[body]) * map.pixelArea,

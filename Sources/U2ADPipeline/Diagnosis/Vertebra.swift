@@ -30,10 +30,15 @@ struct Vertebra {
     var anteriorSuperior: PlanePoint? { corner(anteriorWall, bodyTop) }
     var anteriorInferior: PlanePoint? { corner(anteriorWall, inferiorEndplate) }
 
+    /// Where two sides meet; nil when either is missing or they meet far from the body (nearly parallel sides of a
+    /// malformed body).
     private func corner(_ a: PlaneLine?, _ b: PlaneLine?) -> PlanePoint? {
-        guard let a, let b else { return nil }
-        return a.intersection(b)
+        guard let a, let b, let p = a.intersection(b), (p - centroid).length < Vertebra.cornerReach else { return nil }
+        return p
     }
+
+    /// No corner of a vertebral body lies farther than this from its centroid, mm.
+    static let cornerReach = 60.0
 
     /// The middle of the body proper and the unit direction across it (the mean of its top and inferior endplate
     /// directions, pointing posteriorly).
@@ -158,9 +163,11 @@ struct VertebraOutline {
         let map = frame.map, band = 4 * frame.fineStep
         let corners = [line.start, line.end].map(frame.pixel)
         let reach = 4 * frame.fineStep / min(map.rowSpacing, map.columnSpacing) + 1
-        let rows = max(0, Int(corners.map(\.row).min()! - reach))...min(map.rows - 1, Int(corners.map(\.row).max()! + reach + 1))
-        let columns = max(0, Int(corners.map(\.column).min()! - reach))...min(map.columns - 1, Int(corners.map(\.column).max()! + reach + 1))
-        guard !rows.isEmpty, !columns.isEmpty else { return line }
+        func span(_ values: [Double], _ count: Int) -> ClosedRange<Int>? {
+            let low = max(0, values.min()! - reach), high = min(Double(count - 1), values.max()! + reach + 1)
+            return low <= high ? Int(low)...Int(high) : nil
+        }
+        guard let rows = span(corners.map(\.row), map.rows), let columns = span(corners.map(\.column), map.columns) else { return line }
         let stretch = line.position(line.start)...line.position(line.end)
         var inside: [PlanePoint] = [], outside: [PlanePoint] = []
         for r in rows {
