@@ -46,7 +46,8 @@ final class PhantomTruthTests: XCTestCase {
         return (sample, map, Diagnosis.diagnose(map, patient: "phantom-\(index)", source: "phantom"))
     }
 
-    static let fine = cases.enumerated().map { phantom($1, index: $0, size: 512) }
+    /// Six of the cases at 512 pixels (both K-line statuses, one lesion), all eight at 256.
+    static let fine = cases.enumerated().filter { ![3, 6].contains($0.offset) }.map { phantom($1, index: $0, size: 512) }
     static let reference = cases.enumerated().map { phantom($1, index: $0, size: 256) }
 
     struct Errors {

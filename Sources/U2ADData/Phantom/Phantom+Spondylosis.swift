@@ -46,7 +46,11 @@ struct SpondylosisLayout {
     var cordShift: Double
     var masses: [ResolvedMass] = []
 
-    func massFront(_ s: Double) -> Double? { masses.compactMap { $0.front(s, wall: wall) }.max() }
+    func massFront(_ s: Double) -> Double? {
+        var front: Double?
+        for mass in masses { if let f = mass.front(s, wall: wall), f > (front ?? -.infinity) { front = f } }
+        return front
+    }
 
     /// The canal at `s` narrowed by the masses: its front moves back to the mass, and where the mass reaches the cord,
     /// the cord narrows to the room left and the back of the dural sac follows it.
@@ -141,15 +145,20 @@ extension Phantom.Builder {
     func labelMasses(_ labels: inout Image2D, spec: PhantomSpondylosis) -> SpondylosisTruth {
         let layout = spondylosis!
         var counts = [Int](repeating: 0, count: layout.masses.count)
-        for r in 0..<n {
-            for c in 0..<n where labels.pixels[r * n + c] == 0 {
-                let (s, d) = axisCoords(r, c)
-                guard d >= layout.wall else { continue }
-                for (k, mass) in layout.masses.enumerated() {
-                    if let front = mass.front(s, wall: layout.wall), d < front {
+        for (k, mass) in layout.masses.enumerated() {
+            // Only the pixels around the mass: its corners in the image, two pixels out.
+            let corners = [-1.0, 1].flatMap { end in [layout.wall, layout.wall + mass.depth].map { d in
+                layout.curve.point(s: mass.middle + end * mass.halfLength, d: d)
+            } }
+            let top = max(0, Int(corners.map(\.x).min()!) - 2), bottom = min(n - 1, Int(corners.map(\.x).max()!) + 2)
+            let left = max(0, Int(corners.map(\.y).min()!) - 2), right = min(n - 1, Int(corners.map(\.y).max()!) + 2)
+            guard top <= bottom, left <= right else { continue }
+            for r in top...bottom {
+                for c in left...right where labels.pixels[r * n + c] == 0 {
+                    let (s, d) = axisCoords(r, c)
+                    if d >= layout.wall, let front = mass.front(s, wall: layout.wall), d < front {
                         labels.pixels[r * n + c] = Float(mass.spec.kind.label)
                         counts[k] += 1
-                        break
                     }
                 }
             }

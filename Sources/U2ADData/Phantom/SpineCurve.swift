@@ -17,6 +17,10 @@ struct SpineCurve {
     let curvature: Double
     /// The axis point at `arcStart`.
     private(set) var arcStartPoint = SIMD2<Double>.zero
+    // Per-pixel coordinates run in scalar arithmetic on these (a debug build pays dearly for SIMD and trigonometry).
+    private let topCos: Double, topSin: Double, bottomCos: Double, bottomSin: Double
+    private var arcEndPoint = SIMD2<Double>.zero
+    private var arcCenter = SIMD2<Double>.zero
 
     /// The axis through `anchor` at the arc's middle.
     init(arcStart: Double, arcEnd: Double, topDirection: Double, bottomDirection: Double, anchor: SIMD2<Double>) {
@@ -25,7 +29,16 @@ struct SpineCurve {
         self.topDirection = topDirection
         self.bottomDirection = bottomDirection
         curvature = (bottomDirection - topDirection) / (self.arcEnd - arcStart)
-        arcStartPoint = anchor - point((arcStart + self.arcEnd) / 2)
+        topCos = cos(topDirection); topSin = sin(topDirection)
+        bottomCos = cos(bottomDirection); bottomSin = sin(bottomDirection)
+        placeArc(at: .zero)
+        placeArc(at: anchor - point((arcStart + self.arcEnd) / 2))
+    }
+
+    private mutating func placeArc(at start: SIMD2<Double>) {
+        arcStartPoint = start
+        arcCenter = isStraight ? start : start + SpineCurve.normal(topDirection) / curvature
+        arcEndPoint = point(arcEnd)
     }
 
     static func tangent(_ direction: Double) -> SIMD2<Double> { SIMD2(cos(direction), sin(direction)) }
@@ -38,13 +51,10 @@ struct SpineCurve {
         topDirection + curvature * (min(max(s, arcStart), arcEnd) - arcStart)
     }
 
-    /// Centre of the arc.
-    private var arcCenter: SIMD2<Double> { arcStartPoint + SpineCurve.normal(topDirection) / curvature }
-
     func point(_ s: Double) -> SIMD2<Double> {
         if s <= arcStart || isStraight { return arcStartPoint + (s - arcStart) * SpineCurve.tangent(topDirection) }
         if s <= arcEnd { return arcCenter - SpineCurve.normal(direction(s)) / curvature }
-        return point(arcEnd) + (s - arcEnd) * SpineCurve.tangent(bottomDirection)
+        return arcEndPoint + (s - arcEnd) * SpineCurve.tangent(bottomDirection)
     }
 
     /// The point at axis coordinates `(s, d)`.
@@ -52,21 +62,20 @@ struct SpineCurve {
 
     /// Axis coordinates of pixel `(row, column)`: the nearest of the candidate feet on the three pieces.
     func coordinates(_ p: SIMD2<Double>) -> (s: Double, d: Double) {
-        func along(_ origin: SIMD2<Double>, _ direction: Double, _ s0: Double) -> (s: Double, d: Double) {
-            let v = p - origin
-            return (s0 + (v * SpineCurve.tangent(direction)).sum(), (v * SpineCurve.normal(direction)).sum())
-        }
-        let top = along(arcStartPoint, topDirection, arcStart)
+        let row = p.x, column = p.y
+        let tr = row - arcStartPoint.x, tc = column - arcStartPoint.y
+        let top = (s: arcStart + tr * topCos + tc * topSin, d: -tr * topSin + tc * topCos)
         if isStraight { return top }
-        let bottom = along(point(arcEnd), bottomDirection, arcEnd)
+        let br = row - arcEndPoint.x, bc = column - arcEndPoint.y
+        let bottom = (s: arcEnd + br * bottomCos + bc * bottomSin, d: -br * bottomSin + bc * bottomCos)
         var best: (s: Double, d: Double)? = top.s <= arcStart ? top : nil
         if bottom.s >= arcEnd, best.map({ abs(bottom.d) < abs($0.d) }) ?? true { best = bottom }
-        let v = p - arcCenter
-        let rho = (v * v).sum().squareRoot()
+        let vr = row - arcCenter.x, vc = column - arcCenter.y
+        let rho = (vr * vr + vc * vc).squareRoot()
         if rho > 0 {
+            // The foot's normal points from the centre (curving posteriorly) or towards it.
             let sign: Double = curvature > 0 ? 1 : -1
-            let n = -sign * v / rho
-            let turn = remainder(atan2(-n.x, n.y) - topDirection, 2 * Double.pi)
+            let turn = remainder(atan2(sign * vr, -sign * vc) - topDirection, 2 * Double.pi)
             let arc = (s: arcStart + turn / curvature, d: 1 / curvature - sign * rho)
             if arc.s >= arcStart, arc.s <= arcEnd, best.map({ abs(arc.d) < abs($0.d) }) ?? true { best = arc }
         }
