@@ -15,10 +15,10 @@ public struct ProcessResult {
     public var timedOut: Bool
 }
 
-/// Runs `executable` with `arguments` and waits for it, killing it after `timeLimit` seconds. Both outputs go to files,
-/// so that a long progress log cannot fill a pipe and stall the process. `whileRunning` is called once, right after
-/// the launch, with the running process (to watch or signal it).
-public func runProcess(_ executable: URL, _ arguments: [String], timeLimit: Double = 600,
+/// Runs `executable` with `arguments` (and `environment` added to this process's) and waits for it, killing it after
+/// `timeLimit` seconds. Both outputs go to files, so that a long progress log cannot fill a pipe and stall the process.
+/// `whileRunning` is called once, right after the launch, with the running process (to watch or signal it).
+public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], timeLimit: Double = 600,
                        whileRunning: ((Process) throws -> Void)? = nil) throws -> ProcessResult {
     let folder = FileManager.default.temporaryDirectory
     let files = ["out", "err"].map { folder.appendingPathComponent("u2ad-\($0)-\(UUID().uuidString)") }
@@ -28,6 +28,7 @@ public func runProcess(_ executable: URL, _ arguments: [String], timeLimit: Doub
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     process.standardOutput = handles[0]
     process.standardError = handles[1]
     let start = Date()
@@ -48,7 +49,7 @@ public func runProcess(_ executable: URL, _ arguments: [String], timeLimit: Doub
 }
 
 /// Runs `u2ad` the way a user does; skips when it is not built.
-public func runU2AD(_ arguments: [String], timeLimit: Double = 600) throws -> ProcessResult {
+public func runU2AD(_ arguments: [String], environment: [String: String] = [:], timeLimit: Double = 600) throws -> ProcessResult {
     guard FileManager.default.fileExists(atPath: u2adExecutable.path) else { throw XCTSkip("u2ad not built at \(u2adExecutable.path)") }
-    return try runProcess(u2adExecutable, arguments, timeLimit: timeLimit)
+    return try runProcess(u2adExecutable, arguments, environment: environment, timeLimit: timeLimit)
 }
