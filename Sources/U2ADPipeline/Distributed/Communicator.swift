@@ -39,6 +39,13 @@ public extension Communicator {
     /// This rank's part of `count` items (see ``WorkShare/range(of:rank:size:)``).
     func share(of count: Int) -> Range<Int> { WorkShare.range(of: count, rank: rank, size: size) }
 
+    /// Returns once every rank has called it (a one-value all-reduce).
+    func waitForAll() throws {
+        guard size > 1 else { return }
+        var value = [0.0]
+        try reduce(&value, .sum)
+    }
+
     /// True on every rank when `flag` is true on any rank.
     func anyRank(_ flag: Bool) throws -> Bool {
         guard size > 1 else { return flag }

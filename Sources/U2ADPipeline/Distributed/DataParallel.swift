@@ -10,7 +10,9 @@ struct SharedPass {
     var total: Double { 10 * intensity + edge }
     /// This rank's head outputs (patchified), empty when its share of the batch was empty.
     var heads: (intensity: [Float], edge: [Float])
-    /// Seconds spent summing gradients and losses over the ranks, waiting for the slowest included.
+    /// Seconds this rank waited for the slowest rank to finish its share.
+    var waitSeconds: Double
+    /// Seconds spent summing the gradients and losses over the ranks, once all had arrived.
     var exchangeSeconds: Double
 }
 
@@ -21,7 +23,7 @@ extension Trainer {
     /// step. On one rank this is exactly the single-process step.
     func passOverShare(_ share: Range<Int>, of mask: PatchMask, images: [Float], patchedImages: [Float], patchedEdges: [Float],
                        patchedROIs: [Float], epoch: Int) throws -> SharedPass {
-        var pass = SharedPass(intensity: 0, edge: 0, heads: ([], []), exchangeSeconds: 0)
+        var pass = SharedPass(intensity: 0, edge: 0, heads: ([], []), waitSeconds: 0, exchangeSeconds: 0)
         if share.isEmpty {
             try model.parameters.zeroGradients()
         } else {
@@ -36,11 +38,14 @@ extension Trainer {
         }
         guard communicator.size > 1 else { return pass }
         let start = ProcessInfo.processInfo.systemUptime
+        try communicator.waitForAll()
+        let arrived = ProcessInfo.processInfo.systemUptime
         try communicator.sum(model.parameters.gradients, on: backend)
         var losses = [pass.intensity, pass.edge]
         try communicator.reduce(&losses, .sum)
         (pass.intensity, pass.edge) = (losses[0], losses[1])
-        pass.exchangeSeconds = ProcessInfo.processInfo.systemUptime - start
+        pass.waitSeconds = arrived - start
+        pass.exchangeSeconds = ProcessInfo.processInfo.systemUptime - arrived
         return pass
     }
 }

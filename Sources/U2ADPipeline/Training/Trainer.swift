@@ -253,7 +253,8 @@ public final class Trainer {
             "strategy": .string(strategy.rawValue), "lr": .number(learningRate), "loss": .number(loss.total),
             "intensity": .number(loss.intensity), "edge": .number(loss.edge), "images": .int(indices.count),
             "hidden": .int(mask.maskedCount), "seconds": .number(seconds)]
-        metrics?.append(Array(record) + (communicator.size > 1 ? [(key: "allreduce", value: .number(loss.exchangeSeconds))] : []))
+        let exchange: [(key: String, value: MetricValue)] = [("wait", .number(loss.waitSeconds)), ("allreduce", .number(loss.exchangeSeconds))]
+        metrics?.append(Array(record) + (communicator.size > 1 ? exchange : []))
         if communicator.isRoot, options.snapshotEvery > 0, state.step % options.snapshotEvery == 0 {
             writeSnapshot(image: Array(images[0..<c.pixelCount]), edgeTarget: edgeTargets[0], heads: loss.heads, hidden: mask.hidden[0])
         }
