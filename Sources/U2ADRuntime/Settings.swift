@@ -76,13 +76,11 @@ public struct RankPlacement: Sendable, Equatable, CustomStringConvertible {
     public var localRank: Int
     public var localSize: Int
 
-    public init(rank: Int, size: Int, localRank: Int, localSize: Int) {
-        self.rank = rank
-        self.size = size
-        self.localRank = localRank
-        self.localSize = localSize
-    }
+    /// `rank 1 of 4 (local 1 of 2 on this node)`.
+    public var description: String { "rank \(rank) of \(size) (local \(localRank) of \(localSize) on this node)" }
+}
 
+extension RankPlacement {
     /// The placement Open MPI's `mpirun` describes in `OMPI_COMM_WORLD_*`, or nil when `OMPI_COMM_WORLD_SIZE` is unset.
     init?(environment: [String: String]) throws {
         guard environment["OMPI_COMM_WORLD_SIZE"] != nil else { return nil }
@@ -98,7 +96,4 @@ public struct RankPlacement: Sendable, Equatable, CustomStringConvertible {
         localSize = environment["OMPI_COMM_WORLD_LOCAL_SIZE"] == nil ? 1 : try number("OMPI_COMM_WORLD_LOCAL_SIZE", below: nil)
         localRank = environment["OMPI_COMM_WORLD_LOCAL_RANK"] == nil ? 0 : try number("OMPI_COMM_WORLD_LOCAL_RANK", below: localSize)
     }
-
-    /// `rank 1 of 4 (local 1 of 2 on this node)`.
-    public var description: String { "rank \(rank) of \(size) (local \(localRank) of \(localSize) on this node)" }
 }

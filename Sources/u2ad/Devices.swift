@@ -15,7 +15,7 @@ struct Devices: ParsableCommand {
             if placement.rank == 0 { listDevices() }
             do {
                 let choice = try BackendSelector.make(try BackendRequest.resolve(option: backendOptions.backend))
-                print("\(placement) on \(ProcessInfo.processInfo.hostName): \(choice.summary); CPU backend \(cpuThreadCount) threads")
+                print("\(placement) on \(ProcessInfo.processInfo.hostName): \(choice.summary); CPU backend threads: \(cpuThreadCount)")
             } catch { failAndExit(error) }
             return
         }

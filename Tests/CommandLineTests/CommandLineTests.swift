@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-import U2ADTestSupport
 
 /// Runs the built `u2ad` executable the way a user does.
 final class CommandLineTests: XCTestCase {

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-import U2ADTestSupport
 
 /// `u2ad study` end to end at the tiny budget: every step of the protocol runs, the files appear, and the same seed
 /// gives the same tables.

@@ -130,8 +130,20 @@ final class DistributedJobTests: XCTestCase {
         for rank in 0..<2 {
             XCTAssertTrue(result.output.contains("rank \(rank) of 2 (local \(rank) of 2 on this node)"), result.output)
         }
-        XCTAssertTrue(result.output.contains("CPU backend \(threads) threads"), result.output)
+        XCTAssertTrue(result.output.contains("CPU backend threads: \(threads)"), result.output)
         XCTAssertEqual(result.output.components(separatedBy: "OpenCL devices:").count, 2, "rank 0 alone lists the devices")
+    }
+
+    /// Launched as if by `mpirun` but with no loadable Open MPI: one error line saying how to install it.
+    func testAMissingMPILibraryIsOneClearError() throws {
+        let folder = try temporaryFolder(self, "mpi-missing")
+        let launched = ["OMPI_COMM_WORLD_SIZE": "1", "OMPI_COMM_WORLD_RANK": "0", "U2AD_MPI_LIBRARY": folder.appendingPathComponent("libmpi.so").path]
+        let result = try runU2AD(["pretrain", "--data", folder.path, "--out", folder.appendingPathComponent("run").path], environment: launched)
+        XCTAssertEqual(result.status, 1)
+        let errors = result.errorOutput.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        XCTAssertEqual(errors.count, 1, result.errorOutput)
+        XCTAssertTrue(errors.first?.contains("Open MPI's library cannot be loaded") == true && errors.first?.contains("apt-get install openmpi-bin") == true,
+                      result.errorOutput)
     }
 
     /// The `step` records of a run's metrics.
