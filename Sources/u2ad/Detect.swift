@@ -169,7 +169,8 @@ struct Detect: ParsableCommand {
         Writes per slice <out>/<patient>/<slice>.{reconstruction,epistemic,aleatoric}.npy, .panel.png and .curve.svg, \
         and <out>/report.json. A .npy file is one patient; in a folder, each subfolder of slices is a patient and each \
         loose .npy file its own patient. With --calibrate, every input scan is taken as normal and the thresholds are \
-        written beside the weights (or to --thresholds).
+        written beside the weights (or to --thresholds). Under `mpirun -n N` the N ranks share the MC passes and rank 0 \
+        writes the outputs (docs/distributed.md).
         """)
 
     @OptionGroup var inference: InferenceArguments

@@ -10,7 +10,8 @@ struct Pretrain: ParsableCommand {
         discussion: """
         Writes RUN/metrics.jsonl, RUN/snapshots/*.png, RUN/checkpoint/ (weights, Adam state, state.json with the options) \
         and, at the end, RUN/weights.safetensors. Ctrl-C writes a checkpoint and exits with status 130; \
-        `u2ad pretrain --resume RUN` continues it (bit-identical on the same backend).
+        `u2ad pretrain --resume RUN` continues it (bit-identical on the same backend). Under `mpirun -n N` the N ranks \
+        share every batch, one rank per GPU, and rank 0 writes the run folder (docs/distributed.md).
         """)
 
     @OptionGroup var training: TrainingArguments

@@ -18,9 +18,9 @@ struct SharedPass {
 
 extension Trainer {
     /// Forward, loss and backward over this rank's `share` of the batch (whose mask is `mask`, drawn for the whole
-    /// batch), then the gradient arena and the losses summed over the ranks (one all-reduce each). The loss of a share
-    /// is normalised by the whole batch, so the sum is the whole batch's gradient: every rank then takes the same Adam
-    /// step. On one rank this is exactly the single-process step.
+    /// batch); then, once every rank has arrived, the gradient arena and the losses summed over the ranks (one
+    /// all-reduce each). The loss of a share is normalised by the whole batch, so the sum is the whole batch's
+    /// gradient: every rank then takes the same Adam step. On one rank this is exactly the single-process step.
     func passOverShare(_ share: Range<Int>, of mask: PatchMask, images: [Float], patchedImages: [Float], patchedEdges: [Float],
                        patchedROIs: [Float], epoch: Int) throws -> SharedPass {
         var pass = SharedPass(intensity: 0, edge: 0, heads: ([], []), waitSeconds: 0, exchangeSeconds: 0)
