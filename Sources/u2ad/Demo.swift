@@ -27,6 +27,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
+        do { try World.requireSingleProcess("u2ad demo") } catch { failAndExit(error) }
         let setting = quick
             ? Setting(healthy: 4, normals: 2, lesioned: 2, clinicalHealthy: 1, pretrainEpochs: 2, adaptEpochs: 2, regenerateEvery: 1, batch: 2, k: 2)
             : Setting(healthy: 16, normals: 8, lesioned: 6, clinicalHealthy: 6, pretrainEpochs: 120, adaptEpochs: 20, regenerateEvery: 10, batch: 4, k: 4)

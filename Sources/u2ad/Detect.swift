@@ -62,9 +62,11 @@ struct InferenceArguments: ParsableArguments {
 
     var calibrationLevel: CalibrationLevel { CalibrationLevel(rawValue: calibrationLevelName.lowercased()) ?? .patient }
 
-    /// Creates `outFolder`, loads the model and the patients of `input`, and runs MC inference and scoring.
+    /// Creates `outFolder`, loads the model and the patients of `input`, and runs MC inference (its batches shared by
+    /// the ranks under mpirun) and scoring.
     func analyse(_ input: URL, label: String, outFolder: URL) throws
         -> (uncertainty: UncertaintyOptions, scoring: ScoringOptions, model: UGMAE, analysis: DetectionAnalysis) {
+        let communicator = try World.communicator()
         let uncertainty = try uncertaintyOptions(), scoring = try scoringOptions()
         try createFolder(outFolder, option: "--out")
         let model = try loadModel()
@@ -77,7 +79,8 @@ struct InferenceArguments: ParsableArguments {
             patients = try PatientInput.load(input, singlePatient: singlePatient, expectedSize: model.configuration.imageSize)
         }
         log("\(label): \(patients.count) patients, \(patients.reduce(0) { $0 + $1.slices.count }) slices")
-        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring, progress: log)
+        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring,
+                                                     communicator: communicator, progress: log)
         return (uncertainty, scoring, model, analysis)
     }
     var thresholdsURL: URL { thresholds.map { URL(fileURLWithPath: $0) } ?? DetectionThresholds.url(besideWeights: weightsURL) }
@@ -146,7 +149,9 @@ struct InferenceArguments: ParsableArguments {
     }
 }
 
+/// A progress line on standard error, from rank 0 only under mpirun.
 func log(_ line: String) {
+    guard isRootRank else { return }
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
@@ -164,7 +169,8 @@ struct Detect: ParsableCommand {
         Writes per slice <out>/<patient>/<slice>.{reconstruction,epistemic,aleatoric}.npy, .panel.png and .curve.svg, \
         and <out>/report.json. A .npy file is one patient; in a folder, each subfolder of slices is a patient and each \
         loose .npy file its own patient. With --calibrate, every input scan is taken as normal and the thresholds are \
-        written beside the weights (or to --thresholds).
+        written beside the weights (or to --thresholds). Under `mpirun -n N` the N ranks share the MC passes and rank 0 \
+        writes the outputs (docs/distributed.md).
         """)
 
     @OptionGroup var inference: InferenceArguments
@@ -183,6 +189,7 @@ struct Detect: ParsableCommand {
         let started = Date()
         let outFolder = URL(fileURLWithPath: out)
         let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: input), label: "input", outFolder: outFolder)
+        guard isRootRank else { return }
 
         let resolution: ThresholdResolution
         if calibrate {

@@ -40,6 +40,7 @@ struct Diagnose: ParsableCommand {
     }
 
     private func diagnose() throws {
+        try World.requireSingleProcess("u2ad diagnose")
         var options = DiagnosisOptions()
         options.firstVertebra = firstVertebra.uppercased()
         options.minimumBodyArea = minimumBodyArea

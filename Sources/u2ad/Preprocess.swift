@@ -29,6 +29,7 @@ struct Preprocess: ParsableCommand {
 
     func run() throws {
         do {
+            try World.requireSingleProcess("u2ad preprocess")
             guard (16...1000).contains(fieldOfView) else {
                 throw PipelineError.badOption("--field-of-view", "must be 16...1000 mm, got \(fieldOfView)")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import U2ADPipeline
 import U2ADRuntime
 
 @main
@@ -15,22 +16,33 @@ struct BackendOptions: ParsableArguments {
     @Option(name: .long, help: "auto, cpu, opencl or opencl:P:D (default: $U2AD_BACKEND, else auto).")
     var backend: String?
 
-    /// Creates the backend and prints the choice on one line.
+    /// Creates the backend and prints the choice on one line (every rank's, under mpirun).
     func makeBackend() throws -> Backend {
         try RuntimeSettings.check()
         let choice = try BackendSelector.make(try BackendRequest.resolve(option: backend))
-        FileHandle.standardError.write((choice.summary + "\n").data(using: .utf8)!)
+        FileHandle.standardError.write((rankPrefix + choice.summary + "\n").data(using: .utf8)!)
         // Compile (or load from the cache) the kernels now, so that a build failure is an error before any work.
         try choice.backend.prepare(headDims: [8])
         return choice.backend
     }
 }
 
-/// Prints `error: <message>` and exits with status 1; used for every user-facing failure.
+/// Prints `error: <message>` and exits with status 1; used for every user-facing failure. Under mpirun the line names
+/// the rank, and the whole job ends (the other ranks would wait for this one forever).
 func failAndExit(_ error: Error) -> Never {
-    FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+    FileHandle.standardError.write("error: \(rankPrefix)\(error)\n".data(using: .utf8)!)
+    World.abortIfDistributed(code: 1)
     exit(1)
 }
+
+/// `rank R: ` under mpirun with several ranks, else empty.
+var rankPrefix: String {
+    guard let placement = RuntimeSettings.current.placement, placement.size > 1 else { return "" }
+    return "rank \(placement.rank): "
+}
+
+/// True on the rank that writes files and progress: rank 0 under mpirun, the process itself otherwise.
+var isRootRank: Bool { (RuntimeSettings.current.placement?.rank ?? 0) == 0 }
 
 /// Model depth options, for checkpoints whose depth is neither in the metadata nor in the tensor names.
 struct ModelShapeOptions: ParsableArguments {

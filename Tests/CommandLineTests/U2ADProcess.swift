@@ -1,28 +1,2 @@
-import Foundation
-import XCTest
+// `runU2AD` and `u2adExecutable` live in Tests/Support/Processes.swift, shared with the MPI tests.
 @_exported import U2ADTestSupport
-
-/// The `u2ad` binary beside the test bundle (the CommandLineTests target depends on it, so it is built first).
-let u2adExecutable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("u2ad")
-
-/// Runs `u2ad` the way a user does and returns its exit status and both outputs; skips when it is not built.
-func runU2AD(_ arguments: [String]) throws -> (status: Int32, output: String, errorOutput: String) {
-    guard FileManager.default.fileExists(atPath: u2adExecutable.path) else { throw XCTSkip("u2ad not built at \(u2adExecutable.path)") }
-    let process = Process()
-    process.executableURL = u2adExecutable
-    process.arguments = arguments
-    // Standard error goes to a file, so that a long progress log cannot fill a pipe and stall the process.
-    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("u2ad-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errorFile) }
-    let errors = try FileHandle(forWritingTo: errorFile)
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try errors.close()
-    let errorData = (try? Data(contentsOf: errorFile)) ?? Data()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
-}

@@ -32,6 +32,11 @@ public final class MetricsLog {
 
     /// Appends one record; keys keep their order, non-finite numbers become `null`.
     public func append(_ fields: KeyValuePairs<String, MetricValue>) {
+        append(Array(fields))
+    }
+
+    /// Appends one record from fields in order.
+    public func append(_ fields: [(key: String, value: MetricValue)]) {
         let body = fields.map { "\(MetricValue.string($0.key).json):\($0.value.json)" }.joined(separator: ",")
         let line = Data("{\(body)}\n".utf8)
         handle.write(line)
