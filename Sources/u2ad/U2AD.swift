@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import U2ADData
 import U2ADRuntime
 
 @main
@@ -8,6 +9,18 @@ struct U2AD: ParsableCommand {
         commandName: "u2ad",
         abstract: "Uncertainty-guided unsupervised anomaly detection of T2 hyperintensities in spinal cord MRI.",
         subcommands: [Devices.self, Reconstruct.self, Preprocess.self, Pretrain.self, Adapt.self, Detect.self, Evaluate.self, StudyCommand.self, Demo.self])
+
+    /// `u2ad help NAME` for a NAME that is no command is an error (the parser would print the general help and exit 0).
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "help", arguments.count > 1 {
+            let names = configuration.subcommands.map { $0._commandName }
+            if let unknown = arguments.dropFirst().first(where: { !$0.hasPrefix("-") }), !names.contains(unknown) {
+                failAndExit(ValidationError("help: no command named '\(unknown)'; the commands are \(names.joined(separator: ", "))"))
+            }
+        }
+        main(nil)
+    }
 }
 
 /// `--backend`, shared by every command.
@@ -26,10 +39,22 @@ struct BackendOptions: ParsableArguments {
     }
 }
 
-/// Prints `error: <message>` and exits with status 1; used for every user-facing failure.
+/// Prints `error: <message>` (one line) and exits with status 1; used for every user-facing failure.
 func failAndExit(_ error: Error) -> Never {
-    FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+    FileHandle.standardError.write("error: \(userMessage(error))\n".data(using: .utf8)!)
     exit(1)
+}
+
+/// The one-line message of `error`: u2ad's own errors as they describe themselves; a Foundation error that slipped
+/// through as a sentence naming its path, never its raw domain and code.
+func userMessage(_ error: Error) -> String {
+    var text = "\(error)"
+    if text.contains("Error Domain=") || text.contains("could not be completed") {
+        let nsError = error as NSError
+        let path = (nsError.userInfo[NSFilePathErrorKey] as? String) ?? (nsError.userInfo[NSURLErrorKey] as? URL)?.path
+        text = "\(path ?? "a file"): \(fileErrorReason(error, path: path ?? ""))"
+    }
+    return text.split(whereSeparator: \.isNewline).joined(separator: " ")
 }
 
 /// Model depth options, for checkpoints whose depth is neither in the metadata nor in the tensor names.

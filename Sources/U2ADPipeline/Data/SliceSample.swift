@@ -52,6 +52,7 @@ public struct SliceSample: Sendable {
         let name = url.deletingPathExtension().lastPathComponent
         switch shape {
         case [3, expectedSize, expectedSize]:
+            try LabelRule.check(Array(values[(2 * plane)...]), file: file, what: "label channel")
             return SliceSample(name: name, size: expectedSize, image: Array(values[0..<plane]), roi: Array(values[plane..<(2 * plane)]),
                                labels: Array(values[(2 * plane)...]), origin: .file(path: url.path))
         case [expectedSize, expectedSize]:
@@ -78,7 +79,7 @@ public struct SliceSample: Sendable {
 
     /// Pixels whose label is in `labels`, as 0/1.
     public func labelMask(_ labels: Set<Int>) -> [Float] {
-        self.labels.map { $0.isFinite && abs($0) < 1e6 && labels.contains(Int($0.rounded())) ? 1 : 0 }
+        self.labels.map { labelValue($0).map(labels.contains) ?? false ? 1 : 0 }
     }
 
     /// The reference layout `(3, S, S)` as one array.

@@ -65,12 +65,15 @@ public final class Trainer {
             }
         }
         try options.validate()
-        if Checkpoint.locate(run: run) != nil {
+        let holdsRun: Bool
+        do { holdsRun = try Checkpoint.recover(run: run) != nil } catch { holdsRun = true }
+        if holdsRun {
             throw PipelineError.badOption("--out", "\(run.path) already holds a training run; continue it with --resume \(run.path) or choose another folder")
         }
         do { try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true) } catch {
-            throw PipelineError.badOption("--out", "cannot create \(run.path): \(error.localizedDescription)")
+            throw PipelineError.badOption("--out", "cannot create \(run.path): \(fileErrorReason(error, path: run.path))")
         }
+        Checkpoint.removeLeftovers(run: run)
         let set = try TrainingSet.load(folder: options.dataFolder, configuration: options.model, roiLabels: options.roiLabels)
         var state = TrainingState(options: options)
         state.backend = backend.kind.rawValue
@@ -90,11 +93,18 @@ public final class Trainer {
     /// wrote the checkpoint gives weights bit-identical to an uninterrupted run.
     public convenience init(resuming run: URL, backend: Backend, uncertaintySource: UncertaintySource? = nil,
                             reporter: ProgressReporter = ProgressReporter()) throws {
-        guard let folder = Checkpoint.locate(run: run) else {
+        guard let recovered = try Checkpoint.recover(run: run) else {
             throw PipelineError.badOption("--resume", "\(run.path) holds no checkpoint (expected \(run.appendingPathComponent(Checkpoint.folderName).path)/state.json)")
         }
+        for problem in recovered.skipped { reporter.message("note: passed over \(problem)") }
+        var folder = recovered.folder
+        if folder.lastPathComponent.hasPrefix(Checkpoint.temporaryPrefix) {
+            // Killed between the renames: the complete new checkpoint goes into place now.
+            try Checkpoint.install(folder, run: run)
+            folder = run.appendingPathComponent(Checkpoint.folderName)
+        }
         Checkpoint.removeLeftovers(run: run)
-        let state = try Checkpoint.readState(folder)
+        let state = recovered.state
         try state.options.validate()
         let set = try TrainingSet.load(folder: state.options.dataFolder, configuration: state.options.model, roiLabels: state.options.roiLabels)
         guard set.slices.map(\.name) == state.slices else {
@@ -110,7 +120,8 @@ public final class Trainer {
         if state.backend != backend.kind.rawValue || state.device != backend.deviceName {
             reporter.message("note: checkpoint written by \(state.backend) on \(state.device); continuing on \(backend.kind.rawValue) on \(backend.deviceName) (not bit-identical to an uninterrupted run)")
         }
-        reporter.message("resuming \(run.path) at epoch \(state.epoch + 1)/\(state.options.epochs), batch \(state.batchesDone + 1), step \(state.step)")
+        let source = folder.lastPathComponent == Checkpoint.folderName ? "" : " from \(folder.lastPathComponent)"
+        reporter.message("resuming \(run.path)\(source) at epoch \(state.epoch + 1)/\(state.options.epochs), batch \(state.batchesDone + 1), step \(state.step)")
     }
 
     private init(state: TrainingState, run: URL, backend: Backend, set: TrainingSet, uncertaintySource: UncertaintySource?,
@@ -122,12 +133,15 @@ public final class Trainer {
         self.set = set
         self.uncertaintySource = uncertaintySource ?? MonteCarloUncertainty.source(progress: { reporter.update($0) })
         self.reporter = reporter
+        let batch = min(state.options.batchSize, set.count), c = state.options.model
+        try MemoryCheck.check(4 * 4 * c.parameterCount + UGMAE.Workspace.bytes(c, batch: batch, training: true),
+                              for: "training (weights, gradients, Adam moments and the activations of a batch of \(batch))", backend: backend)
         model = try UGMAE(configuration: options.model, backend: backend)
         let capacity = model.parameters.capacity
         moments = (first: try backend.makeBuffer([capacity]), second: try backend.makeBuffer([capacity]))
         try backend.fill(moments.first, with: 0, count: capacity)
         try backend.fill(moments.second, with: 0, count: capacity)
-        workspace = try UGMAE.Workspace(model: model, batch: min(options.batchSize, set.count), training: true)
+        workspace = try UGMAE.Workspace(model: model, batch: batch, training: true)
         metrics = try MetricsLog(url: run.appendingPathComponent("metrics.jsonl"), truncatingTo: metricsLength)
     }
 
