@@ -127,7 +127,7 @@ struct TrainingArguments: ParsableArguments {
             }
             guard !trainer.state.finished else {
                 let weights = trainer.run.appendingPathComponent("weights.safetensors").path
-                throw PipelineError.badOption("--resume", "\(resume) already finished its \(trainer.options.epochs) epochs (weights: \(weights)); nothing to resume")
+                throw PipelineError.badOption("--resume", "\(resume) has already finished (\(trainer.options.epochs) of \(trainer.options.epochs) epochs; weights: \(weights)); nothing to resume")
             }
         } else {
             guard let out else { throw PipelineError.badOption("--out", "required (the run folder to create)") }
