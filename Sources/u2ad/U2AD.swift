@@ -13,13 +13,23 @@ struct U2AD: ParsableCommand {
     /// `u2ad help NAME` for a NAME that is no command is an error (the parser would print the general help and exit 0).
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        var names: [String] = []
+        for subcommand in configuration.subcommands { names.append(subcommand._commandName) }
         if arguments.first == "help", arguments.count > 1 {
-            let names = configuration.subcommands.map { $0._commandName }
             if let unknown = arguments.dropFirst().first(where: { !$0.hasPrefix("-") }), !names.contains(unknown) {
                 failAndExit(ValidationError("help: no command named '\(unknown)'; the commands are \(names.joined(separator: ", "))"))
             }
         }
-        main(nil)
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            // --help and `help` exit as the parser does; a value it cannot parse is one line and status 1, like every
+            // other bad value (not the parser's usage block and status 64).
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let command = arguments.first.flatMap { names.contains($0) ? " " + $0 : nil } ?? ""
+            failAndExit(ValidationError("\(message(for: error)) (see u2ad\(command) --help)"))
+        }
     }
 }
 
