@@ -8,11 +8,6 @@ public struct FileChecksum: Codable, Equatable, Sendable {
     /// Eight lowercase hexadecimal digits.
     public var crc32: String
 
-    public init(bytes: Int, crc32: String) {
-        self.bytes = bytes
-        self.crc32 = crc32
-    }
-
     /// The checksum of the file at `url`, read in 1 MiB pieces.
     public init(of url: URL) throws {
         let handle: FileHandle
@@ -30,6 +25,7 @@ public struct FileChecksum: Codable, Equatable, Sendable {
             total += piece.count
             crc = piece.withUnsafeBytes { CZlib.crc32(crc, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count)) }
         }
-        self.init(bytes: total, crc32: String(format: "%08x", UInt32(truncatingIfNeeded: crc)))
+        bytes = total
+        crc32 = String(format: "%08x", UInt32(truncatingIfNeeded: crc))
     }
 }

@@ -70,7 +70,7 @@ public struct SliceSample: Sendable {
             throw PipelineError.badFile(url.path, "does not exist")
         }
         if !isDirectory.boolValue { return [try load(url, expectedSize: expectedSize)] }
-        let files = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".npy") }.sorted {
+        let files = try listFolder(url).filter { $0.hasSuffix(".npy") }.sorted {
             $0.localizedStandardCompare($1) == .orderedAscending
         }
         guard !files.isEmpty else { throw PipelineError.badFile(url.path, "holds no .npy slices") }
@@ -84,6 +84,13 @@ public struct SliceSample: Sendable {
 
     /// The reference layout `(3, S, S)` as one array.
     public var channels: [Float] { image + roi + labels }
+}
+
+/// The names in `folder`, with a one-line error naming it when it cannot be listed.
+func listFolder(_ folder: URL) throws -> [String] {
+    do { return try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
+        throw PipelineError.badFile(folder.path, "cannot be listed: \(fileErrorReason(error, path: folder.path))")
+    }
 }
 
 /// Errors of the pipeline layer; each renders as one line naming the file or option.

@@ -100,7 +100,7 @@ public struct VolumeSlicing {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw PipelineError.badFile(url.path, "does not exist") }
         if !isDirectory.boolValue { return isNIfTI(url) ? [url] : [] }
-        return try FileManager.default.contentsOfDirectory(atPath: url.path).sorted().map { url.appendingPathComponent($0) }.filter(isNIfTI)
+        return try listFolder(url).sorted().map { url.appendingPathComponent($0) }.filter(isNIfTI)
     }
 
     /// Each image of `images` with the label volumes of `labels` named like it (`t2.nii.gz` with `t2_seg.nii.gz`).
