@@ -37,6 +37,7 @@ public struct VolumeSlicing {
             }
             map[from] = to
         }
+        try checkLabels(Array(map.keys) + Array(map.values), option: "--label-map")
         return map
     }
 
