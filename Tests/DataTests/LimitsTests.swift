@@ -33,6 +33,12 @@ final class LimitsTests: XCTestCase {
         assertDataError(try NIfTIVolume.read(from: header, name: "plain.nii"), contains: ["plain.nii", "268435456"])
     }
 
+    func testVolumeWithinTheLimitButBeyondWhatItsGzipCanHoldIsRefused() throws {
+        let compressed = try Gzip.compress(niftiHeader(dims: [400, 400, 400]), name: "lying.nii.gz")
+        assertDataError(try NIfTIVolume.read(from: compressed, name: "lying.nii.gz"),
+                        contains: ["lying.nii.gz", "64000000 bytes of voxel data", "gzip file can hold"])
+    }
+
     func testNPYHeaderAndElementLimits() throws {
         func npy(header: String) -> Data {
             Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)]) + Data(header.utf8)
