@@ -68,7 +68,7 @@ struct Demo: ParsableCommand {
 
             let weights = adapted.appendingPathComponent("weights.safetensors").path
             let inference = ["--weights", weights, "--k", "\(setting.k)", "--seed", "\(seed)"] + backend
-            step("4/5 calibrating the segment threshold on \(setting.normals) held-out healthy slices (5% false positives)")
+            step("4/5 calibrating the threshold on \(setting.normals) held-out healthy slices (at most 5% of healthy patients flagged)")
             let calibrate = try Detect.parse(["--input", data.appendingPathComponent("normal").path,
                                               "--out", root.appendingPathComponent("calibration").path, "--calibrate"] + inference)
             try calibrate.run()

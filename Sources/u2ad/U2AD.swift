@@ -8,7 +8,7 @@ struct U2AD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "u2ad",
         abstract: "Uncertainty-guided unsupervised anomaly detection of T2 hyperintensities in spinal cord MRI.",
-        subcommands: [Devices.self, Reconstruct.self, Preprocess.self, Pretrain.self, Adapt.self, Detect.self, Evaluate.self, StudyCommand.self, Demo.self])
+        subcommands: [Devices.self, Reconstruct.self, Preprocess.self, Pretrain.self, Adapt.self, Detect.self, Evaluate.self, StudyCommand.self, Diagnose.self, Demo.self])
 
     /// `u2ad help NAME` for a NAME that is no command is an error (the parser would print the general help and exit 0).
     static func main() {

@@ -34,6 +34,14 @@ extension StudyResult {
                          + "\(e.patient.recall.text) | \(e.patient.specificity.text) | \(e.subtleHalfAUROC.text) | "
                          + String(format: "%.0f | %.1f |", method.trainSeconds, method.inferenceSeconds))
         }
+        lines.append("")
+        lines.append("Healthy-cord residual spread (median over healthy test patients of the SD of image - reconstruction over the region; "
+                     + "Gaussian-averaged at 2 px as the scoring sees it): "
+                     + methods.map { m in
+                         let e = m.evaluations[0]
+                         return "\(m.method.rawValue) " + (e.healthyResidualSpread.map { String(format: "%.4f", $0) } ?? "-") + " / "
+                             + (e.healthyResidualSpreadSmoothed.map { String(format: "%.4f", $0) } ?? "-")
+                     }.joined(separator: ", "))
         for variable in ["contrast", "area"] {
             lines.append("")
             lines.append("## Detectability by lesion \(variable) (patient AUROC against every healthy test patient)")
