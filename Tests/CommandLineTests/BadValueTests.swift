@@ -38,6 +38,8 @@ final class BadValueTests: XCTestCase {
         try assertOneLineError(["adapt", "--data", data, "--out", folder.appendingPathComponent("adapt").path, "--init", fixtureWeights,
                                 "--depth", "3", "--backend", "cpu"], mentions: ["--depth", "3", "the 2 of the pretrained weights"])
 
+        try assertOneLineError(["diagnose", "--labels", slice, "--out", out, "--pixel-spacing", "1e308"], mentions: ["--pixel-spacing", "1e+308"])
+
         try assertOneLineError(["help", "bogus"], mentions: ["bogus"])
         let file = folder.appendingPathComponent("file.txt")
         try Data("x".utf8).write(to: file)

@@ -50,6 +50,7 @@ final class InputValidationTests: XCTestCase {
         for odd: Float in [.nan, .infinity, 1e38] {
             let (images, labels) = try writeVolumes(try temporaryFolder(self, "nifti"), cord: 3, odd: odd)
             assertError(try VolumeSlicing().patients(images: images, labels: labels), contains: ["scan_seg.nii.gz", "voxel value", "2^31"])
+            assertError(try DiagnosisInput().load(labels: labels, images: nil), contains: ["scan_seg.nii.gz", "voxel value", "2^31"])
         }
     }
 

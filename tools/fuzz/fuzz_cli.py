@@ -143,6 +143,8 @@ def main():
         for path, data in [(os.path.join(folder, "i", "t2.nii.gz"), image), (os.path.join(folder, "l", "t2_seg.nii.gz"), labels)]:
             with open(path, "wb") as f:
                 f.write(gzip.compress(data, 1) if rng.random() < 0.8 else data)
+        if rng.random() < 0.25:
+            return ["diagnose", "--labels", os.path.join(folder, "l"), "--images", os.path.join(folder, "i"), "--out", os.path.join(folder, "o")], folder
         return ["preprocess", "--images", os.path.join(folder, "i"), "--labels", os.path.join(folder, "l"), "--out", os.path.join(folder, "o"),
                 "--label-map", "1=3"], folder
 
@@ -151,7 +153,8 @@ def main():
         path = os.path.join(work, f"npy{i}.npy")
         with open(path, "wb") as f:
             f.write(mutate(slice_bytes, 128, rng))
-        cases.append(("npy", detect + ["--weights", WEIGHTS, "--input", path], path))
+        diagnose = ["diagnose", "--labels", path, "--out", out]
+        cases.append(("npy", diagnose if i % 4 == 0 else detect + ["--weights", WEIGHTS, "--input", path], path))
     for i in range(args.cases):
         arguments, folder = nifti_case(f"img{i}", mutate(image_bytes, 352, rng), label_bytes)
         cases.append(("nifti image", arguments, folder))
@@ -168,6 +171,9 @@ def main():
                    "--mc-dropout", "--depth", "--decoder-depth", "--aggregate", "--roi-labels", "--first-vertebra"]:
         for value in numbers:
             cases.append(("detect " + option, detect + ["--weights", WEIGHTS, "--input", SLICE, option, value], None))
+    for option in ["--pixel-spacing", "--slice", "--minimum-body-area", "--band-length", "--disc-tolerance", "--label-map", "--first-vertebra"]:
+        for value in numbers:
+            cases.append(("diagnose " + option, ["diagnose", "--labels", SLICE, "--out", out, option, value], None))
     train = ["--data", os.path.dirname(SLICE), "--backend", "cpu", "--snapshot-every", "0"]
     for option in ["--epochs", "--batch", "--lr", "--decay-every", "--decay-rate", "--mask-ratio", "--depth", "--decoder-depth",
                    "--patch-size", "--checkpoint-every", "--snapshot-every", "--roi-labels"]:
