@@ -85,6 +85,18 @@ struct InferenceArguments: ParsableArguments {
     }
     var thresholdsURL: URL { thresholds.map { URL(fileURLWithPath: $0) } ?? DetectionThresholds.url(besideWeights: weightsURL) }
 
+    /// A `--thresholds` file to read must exist; one to write (`detect --calibrate`) needs its folder.
+    func checkThresholdsOption(writing: Bool) throws {
+        guard let thresholds else { return }
+        let url = URL(fileURLWithPath: thresholds)
+        let path = writing ? url.deletingLastPathComponent().path : url.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PipelineError.badOption("--thresholds", writing
+                ? "the folder \(path) of \(thresholds) does not exist"
+                : "\(thresholds) does not exist (write it with `detect --calibrate --thresholds FILE`, or leave the option out)")
+        }
+    }
+
     func uncertaintyOptions() throws -> UncertaintyOptions {
         var options = UncertaintyOptions()
         guard let kind = PassScheduleKind(rawValue: schedule.lowercased()) else {
@@ -157,8 +169,12 @@ func log(_ line: String) {
 
 /// Creates `folder` (and its parents), with a one-line error naming it.
 func createFolder(_ folder: URL, option: String) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
+        throw PipelineError.badOption(option, "\(folder.path) is a file, not a folder")
+    }
     do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-        throw PipelineError.badOption(option, "cannot create folder \(folder.path)")
+        throw PipelineError.badOption(option, "cannot create folder \(folder.path): \(fileErrorReason(error, path: folder.path))")
     }
 }
 
@@ -187,6 +203,7 @@ struct Detect: ParsableCommand {
 
     private func detect() throws {
         let started = Date()
+        try inference.checkThresholdsOption(writing: calibrate)
         let outFolder = URL(fileURLWithPath: out)
         let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: input), label: "input", outFolder: outFolder)
         guard isRootRank else { return }

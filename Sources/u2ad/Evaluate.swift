@@ -24,6 +24,7 @@ struct Evaluate: ParsableCommand {
     }
 
     private func evaluate() throws {
+        try inference.checkThresholdsOption(writing: false)
         let outFolder = URL(fileURLWithPath: out)
         let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: data), label: "data", outFolder: outFolder)
         guard isRootRank else { return }

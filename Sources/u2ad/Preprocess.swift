@@ -38,7 +38,7 @@ struct Preprocess: ParsableCommand {
             let slicing = VolumeSlicing(labelMap: try labelMap.map(VolumeSlicing.parseLabelMap) ?? [:], preprocessing: preprocessing,
                                         requiredLabels: allSlices ? [] : [3])
             let outURL = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+            try createFolder(outURL, option: "--out")
             var records: [VolumeSlicing.Record] = []
             for (image, paired) in try VolumeSlicing.pairVolumes(images: URL(fileURLWithPath: images), labels: URL(fileURLWithPath: labels)) {
                 let slices = try slicing.slices(image: image, labels: paired)

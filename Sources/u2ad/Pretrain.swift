@@ -128,6 +128,10 @@ struct TrainingArguments: ParsableArguments {
             guard trainer.options.mode == mode else {
                 throw PipelineError.badOption("--resume", "\(resume) is a \(trainer.options.mode.rawValue) run; use u2ad \(trainer.options.mode.rawValue) --resume")
             }
+            guard !trainer.state.finished else {
+                let weights = trainer.run.appendingPathComponent("weights.safetensors").path
+                throw PipelineError.badOption("--resume", "\(resume) has already finished (\(trainer.options.epochs) of \(trainer.options.epochs) epochs; weights: \(weights)); nothing to resume")
+            }
         } else {
             guard let out else { throw PipelineError.badOption("--out", "required (the run folder to create)") }
             var options = try options(mode: mode)

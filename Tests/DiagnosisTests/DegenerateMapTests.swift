@@ -19,7 +19,7 @@ final class DegenerateMapTests: XCTestCase {
     }
 
     func testLabelsOutsideTheLegend() throws {
-        for odd: Float in [99, .nan, 2.5, -1, .infinity] {
+        for odd: Float in [99, .nan, 8.4, -1, .infinity] {
             var values = SyntheticSpine().map().labels.map(Float.init)
             for i in stride(from: 1000, to: 1200, by: 7) { values[i] = odd }
             let map = LabelMap(rows: 360, columns: 280, values: values, rowSpacing: 0.5, columnSpacing: 0.5)
@@ -31,6 +31,8 @@ final class DegenerateMapTests: XCTestCase {
             }
             XCTAssertTrue(report.cobbAngle.reason!.contains(odd.isNaN ? "nan" : String(format: "%g", odd)), report.cobbAngle.reason!)
         }
+        // Fractional values follow the one label rule of every command (docs/limits.md): the nearest integer.
+        XCTAssertEqual(LabelMap(rows: 1, columns: 2, values: [2.5, 0.4], rowSpacing: 1, columnSpacing: 1).labels, [3, 0])
     }
 
     func testFewerThanSixBodiesLeavesC7Out() {

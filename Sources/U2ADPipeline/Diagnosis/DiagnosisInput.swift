@@ -33,6 +33,10 @@ public struct DiagnosisInput {
     /// The cases of `labels`; `images` (NIfTI only) are paired with the label volumes by name.
     public func load(labels: URL, images: URL?) throws -> [DiagnosisCase] {
         guard pixelSpacing.isFinite, pixelSpacing > 0 else { throw PipelineError.badOption("--pixel-spacing", "must be > 0 mm, got \(pixelSpacing)") }
+        let sizes = DataLimits.voxelSizeMM
+        guard sizes.contains(pixelSpacing) else {
+            throw PipelineError.badOption("--pixel-spacing", "must be in \(sizes.lowerBound)...\(sizes.upperBound) mm, got \(pixelSpacing)")
+        }
         if let slice, slice < 0 { throw PipelineError.badOption("--slice", "must be >= 0, got \(slice)") }
         let volumes = try VolumeSlicing.niftiFiles(labels)
         if !volumes.isEmpty { return try volumes.map { try volumeCase($0, images: images) } }
@@ -54,9 +58,15 @@ public struct DiagnosisInput {
 
     private func volumeCase(_ url: URL, images: URL?) throws -> DiagnosisCase {
         let volume = try NIfTIVolume.read(url)
+        try LabelRule.check(volume.data, file: url.lastPathComponent, what: "voxel")
         let layout = try volume.sagittalLayout()
         let index = try chosen(slice, count: layout.sliceCount, what: "\(url.lastPathComponent) has \(layout.sliceCount) sagittal slices")
         let labels = try volume.sagittalSlice(sourceIndex: index)
+        let sizes = DataLimits.voxelSizeMM
+        guard sizes.contains(labels.rowSpacing), sizes.contains(labels.columnSpacing) else {
+            throw PipelineError.badFile(url.lastPathComponent,
+                                        "voxel size \(labels.rowSpacing) x \(labels.columnSpacing) mm is outside \(sizes.lowerBound)...\(sizes.upperBound) mm")
+        }
         var patient = VolumeSlicing.stem(url), image: [Float]?
         if let images {
             let imageURL = try pairedImage(for: url, in: images)
@@ -97,7 +107,7 @@ public struct DiagnosisInput {
     private func remapped(_ values: [Float]) -> [Float] {
         guard !labelMap.isEmpty else { return values }
         return values.map { value in
-            guard value.isFinite, value == value.rounded(), abs(value) < 1e6, let to = labelMap[Int(value)] else { return value }
+            guard let label = LabelRule.value(value), let to = labelMap[label] else { return value }
             return Float(to)
         }
     }

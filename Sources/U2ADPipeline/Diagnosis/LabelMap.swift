@@ -1,8 +1,10 @@
 import Foundation
+import U2ADData
 
 /// A sagittal label map to diagnose: the legend of ../shared/data/README.md (0 background, 1 disc, 2 vertebral body,
 /// 3 cord, 4 CSF, 5 disc protrusion, 6 T2 hyperintensity, 7 other compressive lesion), row 0 superior, with its pixel
-/// size. Values outside the legend are counted, not guessed at.
+/// size. Values are read by the one label rule of every command (`LabelRule`: the nearest integer); values outside the
+/// legend are counted, not guessed at.
 public struct LabelMap: Sendable {
     public static let disc = 1, vertebralBody = 2, cord = 3, csf = 4, protrusion = 5, hyperintensity = 6, compressiveLesion = 7
 
@@ -13,7 +15,7 @@ public struct LabelMap: Sendable {
     public let columnSpacing: Double
     /// Legend label per pixel, row-major; pixels outside the legend read 0.
     public let labels: [UInt8]
-    /// Pixels whose value is not a whole number from 0 to 7 (NaN included), by value as printed.
+    /// Pixels whose value does not round to a label from 0 to 7 (NaN included), by value as printed.
     public let outsideLegend: [String: Int]
 
     /// `values` row-major, `rows * columns` of them.
@@ -26,8 +28,8 @@ public struct LabelMap: Sendable {
         var labels = [UInt8](repeating: 0, count: values.count)
         var outside: [String: Int] = [:]
         for (i, value) in values.enumerated() {
-            if value.isFinite, value >= 0, value <= 7, value == value.rounded() {
-                labels[i] = UInt8(value)
+            if let label = LabelRule.value(value), (0...7).contains(label) {
+                labels[i] = UInt8(label)
             } else {
                 outside[value.isNaN ? "nan" : String(format: "%g", value), default: 0] += 1
             }

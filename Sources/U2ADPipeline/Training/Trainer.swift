@@ -71,12 +71,15 @@ public final class Trainer {
             }
         }
         try options.validate()
-        if Checkpoint.locate(run: run) != nil {
+        let holdsRun: Bool
+        do { holdsRun = try Checkpoint.recover(run: run) != nil } catch { holdsRun = true }
+        if holdsRun {
             throw PipelineError.badOption("--out", "\(run.path) already holds a training run; continue it with --resume \(run.path) or choose another folder")
         }
         do { try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true) } catch {
-            throw PipelineError.badOption("--out", "cannot create \(run.path): \(error.localizedDescription)")
+            throw PipelineError.badOption("--out", "cannot create \(run.path): \(fileErrorReason(error, path: run.path))")
         }
+        Checkpoint.removeLeftovers(run: run)
         let set = try TrainingSet.load(folder: options.dataFolder, configuration: options.model, roiLabels: options.roiLabels)
         var state = TrainingState(options: options)
         state.backend = backend.kind.rawValue
@@ -100,11 +103,23 @@ public final class Trainer {
     /// float rounding rather than bit for bit.
     public convenience init(resuming run: URL, backend: Backend, uncertaintySource: UncertaintySource? = nil,
                             reporter: ProgressReporter = ProgressReporter(), communicator: Communicator = SingleProcess()) throws {
-        guard let folder = Checkpoint.locate(run: run) else {
+        guard let recovered = try Checkpoint.recover(run: run) else {
             throw PipelineError.badOption("--resume", "\(run.path) holds no checkpoint (expected \(run.appendingPathComponent(Checkpoint.folderName).path)/state.json)")
         }
-        if communicator.isRoot { Checkpoint.removeLeftovers(run: run) }
-        var state = try Checkpoint.readState(folder)
+        for problem in recovered.skipped where communicator.isRoot { reporter.message("note: passed over \(problem)") }
+        var folder = recovered.folder
+        if folder.lastPathComponent.hasPrefix(Checkpoint.temporaryPrefix) {
+            // Killed between the renames: a single process puts the complete new checkpoint into place now; under mpirun
+            // every rank reads it where it is, and the next checkpoint write replaces it.
+            if communicator.size == 1 {
+                try Checkpoint.install(folder, run: run)
+                folder = run.appendingPathComponent(Checkpoint.folderName)
+                Checkpoint.removeLeftovers(run: run)
+            }
+        } else if communicator.isRoot {
+            Checkpoint.removeLeftovers(run: run)
+        }
+        var state = recovered.state
         try state.options.validate()
         let set = try TrainingSet.load(folder: state.options.dataFolder, configuration: state.options.model, roiLabels: state.options.roiLabels)
         guard set.slices.map(\.name) == state.slices else {
@@ -125,7 +140,8 @@ public final class Trainer {
         if ranks != communicator.size {
             reporter.message("note: checkpoint written by \(ranks) rank(s); continuing on \(communicator.size) (equal to float rounding, not bit-identical)")
         }
-        reporter.message("resuming \(run.path) at epoch \(state.epoch + 1)/\(state.options.epochs), batch \(state.batchesDone + 1), step \(state.step)")
+        let source = folder.lastPathComponent == Checkpoint.folderName ? "" : " from \(folder.lastPathComponent)"
+        reporter.message("resuming \(run.path)\(source) at epoch \(state.epoch + 1)/\(state.options.epochs), batch \(state.batchesDone + 1), step \(state.step)")
     }
 
     private init(state: TrainingState, run: URL, backend: Backend, set: TrainingSet, uncertaintySource: UncertaintySource?,
@@ -138,6 +154,9 @@ public final class Trainer {
         self.communicator = communicator
         self.uncertaintySource = uncertaintySource ?? MonteCarloUncertainty.source(communicator: communicator, progress: { reporter.update($0) })
         self.reporter = reporter
+        let batch = min(state.options.batchSize, set.count), c = state.options.model
+        try MemoryCheck.check(4 * 4 * c.parameterCount + UGMAE.Workspace.bytes(c, batch: batch, training: true),
+                              for: "training (weights, gradients, Adam moments and the activations of a batch of \(batch))", backend: backend)
         model = try UGMAE(configuration: options.model, backend: backend)
         let capacity = model.parameters.capacity
         moments = (first: try backend.makeBuffer([capacity]), second: try backend.makeBuffer([capacity]))
