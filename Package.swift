@@ -59,6 +59,10 @@ let package = Package(
         // Runs the built executable; depending on it makes `swift build --build-tests` build it.
         .testTarget(name: "CommandLineTests", dependencies: ["u2ad", "U2ADTestSupport"], path: "Tests/CommandLineTests"),
         .testTarget(name: "TrainingTests", dependencies: ["U2ADPipeline", "U2ADModel", "U2ADRuntime", "U2ADData", "U2ADRandom", "U2ADTestSupport"], path: "Tests/TrainingTests"),
+        .testTarget(name: "DiagnosisTests", dependencies: ["U2ADPipeline", "U2ADData", "U2ADRandom", "U2ADTestSupport"], path: "Tests/DiagnosisTests"),
+        // Runs the built executable under mpirun (skipped without Open MPI): data-parallel training, sharded inference.
+        .testTarget(name: "DistributedTests", dependencies: ["u2ad", "U2ADPipeline", "U2ADModel", "U2ADRuntime", "U2ADData", "U2ADRandom", "U2ADTestSupport"],
+                    path: "Tests/DistributedTests"),
         .testTarget(name: "InferenceTests", dependencies: ["U2ADPipeline", "U2ADModel", "U2ADRuntime", "U2ADData", "U2ADRandom", "U2ADTestSupport"], path: "Tests/InferenceTests"),
     ]
 )

@@ -53,10 +53,13 @@ public enum ReconstructionLoss {
     }
 
     /// Losses and gradients for one batch. `images`, `rois`, `edgeTargets` are patchified `[B, L, P*P]`.
+    /// `wholeBatch`: when these images are one rank's share of a larger batch (data-parallel training), the image count
+    /// of the whole batch, over whose hidden patches the loss is averaged, so that the shares' losses and gradients
+    /// add up to the whole batch's.
     public static func evaluate(intensity: [Float], edge: [Float], images: [Float], edgeTargets: [Float], rois: [Float],
-                                mask: PatchMask, grid: Int, epoch: Int) -> Result {
+                                mask: PatchMask, grid: Int, epoch: Int, wholeBatch: Int? = nil) -> Result {
         let pixels = intensity.count / max(mask.batch * mask.patchCount, 1)
-        let hiddenTotal = Double(mask.batch * mask.maskedCount)
+        let hiddenTotal = Double((wholeBatch ?? mask.batch) * mask.maskedCount)
         var gradIntensity = [Float](repeating: 0, count: intensity.count)
         var gradEdge = [Float](repeating: 0, count: edge.count)
         var lossIntensity = 0.0, lossEdge = 0.0

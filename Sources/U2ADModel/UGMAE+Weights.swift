@@ -23,13 +23,8 @@ extension UGMAE {
 
     /// Loads weights from a file already read (so a command reads its weights once); `name` labels errors.
     public func load(_ file: SafeTensorsFile, name: String) throws {
-        let known = Set(UGMAE.trainableShapes(configuration).map(\.0) + fixedShapes.map(\.0))
-        for tensor in file.names where !known.contains(tensor) && !UGMAE.isIgnoredReferenceTensor(tensor) {
-            throw ModelError.unexpectedTensor(file: name, tensor: tensor)
-        }
+        try UGMAE.checkTensors(file, configuration: configuration, name: name)
         func read(_ tensor: String, _ shape: [Int]) throws -> [Float] {
-            guard let actual = file.shape(tensor) else { throw ModelError.missingTensor(file: name, tensor: tensor) }
-            guard actual == shape else { throw ModelError.wrongShape(file: name, tensor: tensor, shape: actual, expected: shape) }
             let values = try file.floats(tensor)
             guard values.allSatisfy({ $0.isFinite }) else { throw ModelError.notFinite(file: name, tensor: tensor) }
             return values
@@ -39,6 +34,23 @@ extension UGMAE {
         let encoderTable = file.shape(fixed[0].0) != nil ? try read(fixed[0].0, fixed[0].1) : positionalEmbedding
         let decoderTable = file.shape(fixed[1].0) != nil ? try read(fixed[1].0, fixed[1].1) : decoderPositionalEmbedding
         try setPositionalEmbeddings(encoder: encoderTable, decoder: decoderTable)
+    }
+
+    /// Checks, before any model is allocated, that `file` holds every trainable tensor of `configuration` with its
+    /// exact shape, the fixed tables (when present) with theirs, and nothing else but the reference's ignored tensors.
+    public static func checkTensors(_ file: SafeTensorsFile, configuration: UGMAEConfiguration, name: String) throws {
+        let trainable = trainableShapes(configuration), fixed = fixedShapes(configuration)
+        let known = Set(trainable.map(\.0) + fixed.map(\.0))
+        for tensor in file.names where !known.contains(tensor) && !isIgnoredReferenceTensor(tensor) {
+            throw ModelError.unexpectedTensor(file: name, tensor: tensor)
+        }
+        for (tensor, shape) in trainable + fixed {
+            guard let actual = file.shape(tensor) else {
+                if fixed.contains(where: { $0.0 == tensor }) { continue }
+                throw ModelError.missingTensor(file: name, tensor: tensor)
+            }
+            guard actual == shape else { throw ModelError.wrongShape(file: name, tensor: tensor, shape: actual, expected: shape) }
+        }
     }
 
     /// Every tensor in the reference's names, as a PyTorch `load_state_dict(strict=False)` expects.

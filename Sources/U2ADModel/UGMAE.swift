@@ -19,7 +19,11 @@ public final class UGMAE {
     public private(set) var positionalEmbedding: [Float]
     public private(set) var decoderPositionalEmbedding: [Float]
 
+    /// Throws, before allocating anything, when the configuration has a ``ConfigurationProblem`` or its parameters
+    /// and gradients do not fit in the memory the backend has left.
     public init(configuration: UGMAEConfiguration = UGMAEConfiguration(), backend: Backend) throws {
+        if let problem = configuration.problem { throw ModelError.badInput("model configuration: \(problem)") }
+        try MemoryCheck.check(2 * 4 * configuration.parameterCount, for: "a model of \(configuration.parameterCount) parameters", backend: backend)
         self.configuration = configuration
         self.backend = backend
         let c = configuration
@@ -66,8 +70,10 @@ public final class UGMAE {
     }
 
     /// The fixed (untrained) tensors of the reference's `state_dict`.
-    public var fixedShapes: [(String, [Int])] {
-        [("pos_embed", [1, 1 + configuration.patchCount, configuration.embedDim]),
-         ("decoder_pos_embed", [1, 1 + configuration.patchCount, configuration.decoderEmbedDim])]
+    public var fixedShapes: [(String, [Int])] { UGMAE.fixedShapes(configuration) }
+
+    /// The fixed (untrained) tensors of the reference's `state_dict` for `c`.
+    public static func fixedShapes(_ c: UGMAEConfiguration) -> [(String, [Int])] {
+        [("pos_embed", [1, 1 + c.patchCount, c.embedDim]), ("decoder_pos_embed", [1, 1 + c.patchCount, c.decoderEmbedDim])]
     }
 }

@@ -44,23 +44,37 @@ public struct BackendChoice {
 }
 
 public enum BackendSelector {
-    /// The device `auto` would pick, and why; `nil` device means the CPU backend.
-    public static func autoPick(from devices: [OpenCLDevice]) -> (device: OpenCLDevice?, reason: String) {
-        if let gpu = devices.first(where: { $0.type == .gpu || $0.type == .accelerator }) {
-            return (gpu, "auto: first OpenCL \(gpu.type.rawValue) \(gpu.selector)")
+    /// The device `auto` would pick, and why; `nil` device means the CPU backend. Under `mpirun` (`placement`), each
+    /// local rank takes the node's GPU of its own index (modulo the GPU count), so one rank runs per device.
+    public static func autoPick(from devices: [OpenCLDevice], placement: RankPlacement? = RuntimeSettings.current.placement)
+        -> (device: OpenCLDevice?, reason: String) {
+        if case let (gpu, share)? = nodeGPU(of: devices, placement: placement) {
+            return (gpu, "auto: \(share ?? "first OpenCL \(gpu.type.rawValue) \(gpu.selector)")")
         }
         if devices.isEmpty { return (nil, "auto: no OpenCL device found") }
         let skipped = devices.map { "\($0.name) [\($0.type.rawValue)]" }.joined(separator: ", ")
         return (nil, "auto: no OpenCL GPU; CPU OpenCL devices are skipped for speed: \(skipped)")
     }
 
+    /// The GPU (or accelerator) of this rank: the first without `placement`, else the one of its local rank; with the
+    /// sentence saying which it is under `mpirun`.
+    static func nodeGPU(of devices: [OpenCLDevice], placement: RankPlacement?) -> (OpenCLDevice, String?)? {
+        let gpus = devices.filter { $0.type == .gpu || $0.type == .accelerator }
+        guard !gpus.isEmpty else { return nil }
+        guard let placement else { return (gpus[0], nil) }
+        let index = placement.localRank % gpus.count
+        let shared = placement.localSize > gpus.count ? "; \(placement.localSize) ranks share the node's \(gpus.count)" : ""
+        return (gpus[index], "OpenCL \(gpus[index].type.rawValue) \(gpus[index].selector), GPU \(index + 1) of \(gpus.count) on the node "
+                + "for local rank \(placement.localRank)\(shared)")
+    }
+
     /// Creates the backend for `request`.
-    public static func make(_ request: BackendRequest) throws -> BackendChoice {
+    public static func make(_ request: BackendRequest, placement: RankPlacement? = RuntimeSettings.current.placement) throws -> BackendChoice {
         switch request {
         case .cpu:
             return BackendChoice(backend: CPUBackend(), reason: "requested")
         case .auto:
-            let (device, reason) = autoPick(from: OpenCLDevice.all())
+            let (device, reason) = autoPick(from: OpenCLDevice.all(), placement: placement)
             if let device { return BackendChoice(backend: try OpenCLBackend(device: device), reason: reason) }
             return BackendChoice(backend: CPUBackend(), reason: reason)
         case .openCL(let platform, let index):
@@ -72,8 +86,9 @@ public enum BackendSelector {
                 }
                 return BackendChoice(backend: try OpenCLBackend(device: device), reason: "requested \(device.selector)")
             }
-            let device = devices.first(where: { $0.type == .gpu || $0.type == .accelerator }) ?? devices[0]
-            return BackendChoice(backend: try OpenCLBackend(device: device), reason: "requested opencl: \(device.selector) [\(device.type.rawValue)]")
+            let (device, share) = nodeGPU(of: devices, placement: placement) ?? (devices[0], nil)
+            return BackendChoice(backend: try OpenCLBackend(device: device),
+                                 reason: "requested opencl: " + (share ?? "\(device.selector) [\(device.type.rawValue)]"))
         }
     }
 }

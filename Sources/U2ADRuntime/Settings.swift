@@ -13,6 +13,8 @@ import Foundation
 /// | `U2AD_TUNING` | the tuning table, a JSON file (default `~/.config/u2ad/tuning.json`); empty until it exists |
 /// | `U2AD_TUNE_AS` | `gpu`, `cpu`, `accelerator` or `other`: take that device type's defaults (CI runs PoCL with a GPU's) |
 /// | `OPENBLAS_CORETYPE` | read only to report it: it pins OpenBLAS's kernel set |
+/// | `OMPI_COMM_WORLD_RANK`, `_SIZE`, `_LOCAL_RANK`, `_LOCAL_SIZE` | set by Open MPI's `mpirun`: the process's rank, and its place among the ranks of its node (``RankPlacement``) |
+/// | `U2AD_MPI_LIBRARY` | Open MPI's `libmpi.so` when the loader cannot find `libmpi.so.40` (read only under `mpirun`) |
 public struct RuntimeSettings: Sendable, Equatable {
     public var backend: String?
     public var threads: Int?
@@ -27,6 +29,9 @@ public struct RuntimeSettings: Sendable, Equatable {
     /// The device type whose defaults every device takes, whatever it is.
     public var tuneAs: OpenCLDeviceType?
     public var openBLASCoreType: String?
+    /// Where `mpirun` placed this process; nil when it was not launched by `mpirun`.
+    public var placement: RankPlacement?
+    public var mpiLibrary: String?
 
     /// The defaults (no variable set).
     public init() {
@@ -70,6 +75,8 @@ public struct RuntimeSettings: Sendable, Equatable {
             tuneAs = type
         }
         openBLASCoreType = value("OPENBLAS_CORETYPE")
+        placement = try RankPlacement(environment: environment)
+        mpiLibrary = value("U2AD_MPI_LIBRARY")
     }
 
     /// The process's settings, read on first use. A variable u2ad cannot use is reported by ``check()``.
@@ -78,5 +85,35 @@ public struct RuntimeSettings: Sendable, Equatable {
     /// Throws the first problem with the process's environment (the commands call this before any work).
     public static func check() throws {
         _ = try RuntimeSettings(environment: ProcessInfo.processInfo.environment)
+    }
+}
+
+/// Where `mpirun` placed a process: its rank among all ranks and among the ranks on its node. The local rank picks
+/// the node's device (``BackendSelector``) and the local rank count divides the CPU workers (``cpuThreadCount``).
+public struct RankPlacement: Sendable, Equatable, CustomStringConvertible {
+    public var rank: Int
+    public var size: Int
+    public var localRank: Int
+    public var localSize: Int
+
+    /// `rank 1 of 4 (local 1 of 2 on this node)`.
+    public var description: String { "rank \(rank) of \(size) (local \(localRank) of \(localSize) on this node)" }
+}
+
+extension RankPlacement {
+    /// The placement Open MPI's `mpirun` describes in `OMPI_COMM_WORLD_*`, or nil when `OMPI_COMM_WORLD_SIZE` is unset.
+    init?(environment: [String: String]) throws {
+        guard environment["OMPI_COMM_WORLD_SIZE"] != nil else { return nil }
+        func number(_ name: String, below limit: Int?) throws -> Int {
+            let text = environment[name] ?? ""
+            guard let value = Int(text), value >= 0, limit.map({ value < $0 }) ?? (value >= 1) else {
+                throw RuntimeError.badSetting(name, text, limit.map { "a rank from 0 to \($0 - 1) (set by mpirun)" } ?? "a rank count of at least 1 (set by mpirun)")
+            }
+            return value
+        }
+        size = try number("OMPI_COMM_WORLD_SIZE", below: nil)
+        rank = try number("OMPI_COMM_WORLD_RANK", below: size)
+        localSize = environment["OMPI_COMM_WORLD_LOCAL_SIZE"] == nil ? 1 : try number("OMPI_COMM_WORLD_LOCAL_SIZE", below: nil)
+        localRank = environment["OMPI_COMM_WORLD_LOCAL_RANK"] == nil ? 0 : try number("OMPI_COMM_WORLD_LOCAL_RANK", below: localSize)
     }
 }

@@ -51,6 +51,13 @@ struct Adapt: ParsableCommand {
         do {
             try training.run(mode: .adapt, backendOptions: backendOptions, modeOptions: modeOptions) { options in
                 guard let initialWeights else { throw PipelineError.badOption("--init", "required: the pretrained weights to adapt") }
+                // Adaptation keeps the pretrained model's shape: a shape option that disagrees with it is an error, not ignored.
+                let pretrained = try InferenceModel.configuration(weights: URL(fileURLWithPath: initialWeights))
+                let shape = [("--depth", training.depth, pretrained.depth), ("--decoder-depth", training.decoderDepth, pretrained.decoderDepth),
+                             ("--patch-size", training.patchSize, pretrained.patchSize)]
+                for case let (option, given?, stored) in shape where given != stored {
+                    throw PipelineError.badOption(option, "\(given) differs from the \(stored) of the pretrained weights \(initialWeights); adaptation keeps their shape (drop \(option))")
+                }
                 options.initialWeights = URL(fileURLWithPath: initialWeights).standardizedFileURL.path
                 if let regenerateEvery { options.adaptation.regenerateEvery = regenerateEvery }
                 if let aleatoricFrom { options.adaptation.aleatoricFrom = aleatoricFrom }

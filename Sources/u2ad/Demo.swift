@@ -27,6 +27,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
+        do { try World.requireSingleProcess("u2ad demo") } catch { failAndExit(error) }
         let setting = quick
             ? Setting(healthy: 4, normals: 2, lesioned: 2, clinicalHealthy: 1, pretrainEpochs: 2, adaptEpochs: 2, regenerateEvery: 1, batch: 2, k: 2)
             : Setting(healthy: 16, normals: 8, lesioned: 6, clinicalHealthy: 6, pretrainEpochs: 120, adaptEpochs: 20, regenerateEvery: 10, batch: 4, k: 4)
@@ -68,7 +69,7 @@ struct Demo: ParsableCommand {
 
             let weights = adapted.appendingPathComponent("weights.safetensors").path
             let inference = ["--weights", weights, "--k", "\(setting.k)", "--seed", "\(seed)"] + backend
-            step("4/5 calibrating the segment threshold on \(setting.normals) held-out healthy slices (5% false positives)")
+            step("4/5 calibrating the threshold on \(setting.normals) held-out healthy slices (at most 5% of healthy patients flagged)")
             let calibrate = try Detect.parse(["--input", data.appendingPathComponent("normal").path,
                                               "--out", root.appendingPathComponent("calibration").path, "--calibrate"] + inference)
             try calibrate.run()

@@ -62,9 +62,11 @@ struct InferenceArguments: ParsableArguments {
 
     var calibrationLevel: CalibrationLevel { CalibrationLevel(rawValue: calibrationLevelName.lowercased()) ?? .patient }
 
-    /// Creates `outFolder`, loads the model and the patients of `input`, and runs MC inference and scoring.
+    /// Creates `outFolder`, loads the model and the patients of `input`, and runs MC inference (its batches shared by
+    /// the ranks under mpirun) and scoring.
     func analyse(_ input: URL, label: String, outFolder: URL) throws
         -> (uncertainty: UncertaintyOptions, scoring: ScoringOptions, model: UGMAE, analysis: DetectionAnalysis) {
+        let communicator = try World.communicator()
         let uncertainty = try uncertaintyOptions(), scoring = try scoringOptions()
         try createFolder(outFolder, option: "--out")
         let model = try loadModel()
@@ -77,10 +79,23 @@ struct InferenceArguments: ParsableArguments {
             patients = try PatientInput.load(input, singlePatient: singlePatient, expectedSize: model.configuration.imageSize)
         }
         log("\(label): \(patients.count) patients, \(patients.reduce(0) { $0 + $1.slices.count }) slices")
-        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring, progress: log)
+        let analysis = try DetectionAnalysis.analyse(model: model, patients: patients, uncertainty: uncertainty, scoring: scoring,
+                                                     communicator: communicator, progress: log)
         return (uncertainty, scoring, model, analysis)
     }
     var thresholdsURL: URL { thresholds.map { URL(fileURLWithPath: $0) } ?? DetectionThresholds.url(besideWeights: weightsURL) }
+
+    /// A `--thresholds` file to read must exist; one to write (`detect --calibrate`) needs its folder.
+    func checkThresholdsOption(writing: Bool) throws {
+        guard let thresholds else { return }
+        let url = URL(fileURLWithPath: thresholds)
+        let path = writing ? url.deletingLastPathComponent().path : url.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PipelineError.badOption("--thresholds", writing
+                ? "the folder \(path) of \(thresholds) does not exist"
+                : "\(thresholds) does not exist (write it with `detect --calibrate --thresholds FILE`, or leave the option out)")
+        }
+    }
 
     func uncertaintyOptions() throws -> UncertaintyOptions {
         var options = UncertaintyOptions()
@@ -146,14 +161,20 @@ struct InferenceArguments: ParsableArguments {
     }
 }
 
+/// A progress line on standard error, from rank 0 only under mpirun.
 func log(_ line: String) {
+    guard isRootRank else { return }
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// Creates `folder` (and its parents), with a one-line error naming it.
 func createFolder(_ folder: URL, option: String) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
+        throw PipelineError.badOption(option, "\(folder.path) is a file, not a folder")
+    }
     do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-        throw PipelineError.badOption(option, "cannot create folder \(folder.path)")
+        throw PipelineError.badOption(option, "cannot create folder \(folder.path): \(fileErrorReason(error, path: folder.path))")
     }
 }
 
@@ -164,7 +185,8 @@ struct Detect: ParsableCommand {
         Writes per slice <out>/<patient>/<slice>.{reconstruction,epistemic,aleatoric}.npy, .panel.png and .curve.svg, \
         and <out>/report.json. A .npy file is one patient; in a folder, each subfolder of slices is a patient and each \
         loose .npy file its own patient. With --calibrate, every input scan is taken as normal and the thresholds are \
-        written beside the weights (or to --thresholds).
+        written beside the weights (or to --thresholds). Under `mpirun -n N` the N ranks share the MC passes and rank 0 \
+        writes the outputs (docs/distributed.md).
         """)
 
     @OptionGroup var inference: InferenceArguments
@@ -181,8 +203,10 @@ struct Detect: ParsableCommand {
 
     private func detect() throws {
         let started = Date()
+        try inference.checkThresholdsOption(writing: calibrate)
         let outFolder = URL(fileURLWithPath: out)
         let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: input), label: "input", outFolder: outFolder)
+        guard isRootRank else { return }
 
         let resolution: ThresholdResolution
         if calibrate {

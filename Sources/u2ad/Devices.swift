@@ -10,6 +10,20 @@ struct Devices: ParsableCommand {
 
     func run() throws {
         do { try RuntimeSettings.check() } catch { failAndExit(error) }
+        if let placement = RuntimeSettings.current.placement {
+            // Under mpirun: rank 0 lists the node's devices, and every rank says what it would run on.
+            if placement.rank == 0 { listDevices() }
+            do {
+                let choice = try BackendSelector.make(try BackendRequest.resolve(option: backendOptions.backend))
+                print("\(placement) on \(ProcessInfo.processInfo.hostName): \(choice.summary); CPU backend threads: \(cpuThreadCount)")
+            } catch { failAndExit(error) }
+            return
+        }
+        listDevices()
+    }
+
+    /// The device table, tuning, `auto`'s pick, the selected backend and the BLAS.
+    private func listDevices() {
         let devices = OpenCLDevice.all()
         print("OpenCL devices:")
         if devices.isEmpty {

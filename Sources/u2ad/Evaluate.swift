@@ -24,8 +24,10 @@ struct Evaluate: ParsableCommand {
     }
 
     private func evaluate() throws {
+        try inference.checkThresholdsOption(writing: false)
         let outFolder = URL(fileURLWithPath: out)
         let (uncertainty, scoring, model, analysis) = try inference.analyse(URL(fileURLWithPath: data), label: "data", outFolder: outFolder)
+        guard isRootRank else { return }
 
         let normal = analysis.results.indices.filter { analysis.results[$0].lesionPixels == 0 }
         let resolution = try inference.thresholds(uncertainty: uncertainty, scoring: scoring, fallback: {

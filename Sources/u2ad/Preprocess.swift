@@ -29,6 +29,7 @@ struct Preprocess: ParsableCommand {
 
     func run() throws {
         do {
+            try World.requireSingleProcess("u2ad preprocess")
             guard (16...1000).contains(fieldOfView) else {
                 throw PipelineError.badOption("--field-of-view", "must be 16...1000 mm, got \(fieldOfView)")
             }
@@ -37,7 +38,7 @@ struct Preprocess: ParsableCommand {
             let slicing = VolumeSlicing(labelMap: try labelMap.map(VolumeSlicing.parseLabelMap) ?? [:], preprocessing: preprocessing,
                                         requiredLabels: allSlices ? [] : [3])
             let outURL = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+            try createFolder(outURL, option: "--out")
             var records: [VolumeSlicing.Record] = []
             for (image, paired) in try VolumeSlicing.pairVolumes(images: URL(fileURLWithPath: images), labels: URL(fileURLWithPath: labels)) {
                 let slices = try slicing.slices(image: image, labels: paired)

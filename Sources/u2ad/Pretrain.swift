@@ -10,7 +10,8 @@ struct Pretrain: ParsableCommand {
         discussion: """
         Writes RUN/metrics.jsonl, RUN/snapshots/*.png, RUN/checkpoint/ (weights, Adam state, state.json with the options) \
         and, at the end, RUN/weights.safetensors. Ctrl-C writes a checkpoint and exits with status 130; \
-        `u2ad pretrain --resume RUN` continues it (bit-identical on the same backend).
+        `u2ad pretrain --resume RUN` continues it (bit-identical on the same backend). Under `mpirun -n N` the N ranks \
+        share every batch, one rank per GPU, and rank 0 writes the run folder (docs/distributed.md).
         """)
 
     @OptionGroup var training: TrainingArguments
@@ -118,18 +119,24 @@ struct TrainingArguments: ParsableArguments {
         } else if out == nil {
             throw PipelineError.badOption("--out", "required (the run folder to create), or --resume RUN")
         }
+        let communicator = try World.communicator()
         let backend = try backendOptions.makeBackend()
+        let reporter = communicator.isRoot ? ProgressReporter() : ProgressReporter(style: .silent)
         let trainer: Trainer
         if let resume {
-            trainer = try Trainer(resuming: URL(fileURLWithPath: resume), backend: backend)
+            trainer = try Trainer(resuming: URL(fileURLWithPath: resume), backend: backend, reporter: reporter, communicator: communicator)
             guard trainer.options.mode == mode else {
                 throw PipelineError.badOption("--resume", "\(resume) is a \(trainer.options.mode.rawValue) run; use u2ad \(trainer.options.mode.rawValue) --resume")
+            }
+            guard !trainer.state.finished else {
+                let weights = trainer.run.appendingPathComponent("weights.safetensors").path
+                throw PipelineError.badOption("--resume", "\(resume) has already finished (\(trainer.options.epochs) of \(trainer.options.epochs) epochs; weights: \(weights)); nothing to resume")
             }
         } else {
             guard let out else { throw PipelineError.badOption("--out", "required (the run folder to create)") }
             var options = try options(mode: mode)
             try customize(&options)
-            trainer = try Trainer(options: options, run: URL(fileURLWithPath: out), backend: backend)
+            trainer = try Trainer(options: options, run: URL(fileURLWithPath: out), backend: backend, reporter: reporter, communicator: communicator)
         }
         let stop = StopRequest()
         stop.stopOnInterrupt {

@@ -27,6 +27,7 @@ struct Reconstruct: ParsableCommand {
 
     func run() throws {
         do {
+            try World.requireSingleProcess("u2ad reconstruct")
             let backend = try backendOptions.makeBackend()
             let network = try InferenceModel.load(weights: URL(fileURLWithPath: weights), backend: backend,
                                                   depth: model.depth, decoderDepth: model.decoderDepth)

@@ -45,6 +45,7 @@ struct StudyCommand: ParsableCommand {
 
     func run() {
         do {
+            try World.requireSingleProcess("u2ad study")
             var options = StudyOptions()
             options.methods = try StudyMethod.parse(methods)
             options.budget = try StudyBudget.named(budget)

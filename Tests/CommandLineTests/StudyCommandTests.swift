@@ -13,6 +13,8 @@ final class StudyCommandTests: XCTestCase {
             XCTAssertEqual(result.status, 0, result.errorOutput)
             XCTAssertTrue(result.output.contains("## Detection"), result.output)
             let markdown = try String(contentsOf: folder.appendingPathComponent("study.md"), encoding: .utf8)
+            let plot = try String(contentsOf: folder.appendingPathComponent("detectability.svg"), encoding: .utf8)
+            XCTAssertEqual(plot.components(separatedBy: "<polyline").count - 1, 6, "a line per method and panel")
             XCTAssertTrue(markdown.contains("| u2ad |") && markdown.contains("| mae |") && markdown.contains("| intensity |"))
             var json = try loadJSON(folder.appendingPathComponent("study.json"))
             XCTAssertEqual((json["methods"] as? [Any])?.count, 3)

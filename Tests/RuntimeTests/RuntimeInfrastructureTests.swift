@@ -122,6 +122,21 @@ final class RuntimeInfrastructureTests: XCTestCase {
         XCTAssertThrowsError(try BackendRequest.resolve(option: " ", settings: settings))
     }
 
+    /// `mpirun`'s placement variables: absent outside `mpirun`, checked when present.
+    func testRankPlacementFromTheEnvironment() throws {
+        XCTAssertNil(try RuntimeSettings(environment: [:]).placement)
+        let placed = try RuntimeSettings(environment: ["OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "3",
+                                                       "OMPI_COMM_WORLD_LOCAL_SIZE": "2", "OMPI_COMM_WORLD_LOCAL_RANK": "1"])
+        XCTAssertEqual(placed.placement, RankPlacement(rank: 3, size: 4, localRank: 1, localSize: 2))
+        for (name, value) in [("OMPI_COMM_WORLD_RANK", "4"), ("OMPI_COMM_WORLD_RANK", "x"), ("OMPI_COMM_WORLD_LOCAL_RANK", "2")] {
+            var environment = ["OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "0", "OMPI_COMM_WORLD_LOCAL_SIZE": "2"]
+            environment[name] = value
+            XCTAssertThrowsError(try RuntimeSettings(environment: environment)) { error in
+                XCTAssertTrue("\(error)".contains(name), "\(error)")
+            }
+        }
+    }
+
     /// A workspace's bytes are plain arithmetic over its layout, and the arena hands out views at aligned offsets.
     func testArenaLayoutIsArithmetic() throws {
         var layout = ArenaLayout()

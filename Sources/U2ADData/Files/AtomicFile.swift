@@ -19,7 +19,7 @@ public enum AtomicFile {
             try? FileManager.default.removeItem(at: temporary)
             var isFolder: ObjCBool = false
             let folderExists = FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) && isFolder.boolValue
-            let reason = folderExists ? error.localizedDescription : "folder \(folder.path) does not exist"
+            let reason = folderExists ? fileErrorReason(error, path: url.path) : "folder \(folder.path) does not exist"
             throw DataError.unwritable(file: name, reason: reason)
         }
         if rename(temporary.path, url.path) != 0 {

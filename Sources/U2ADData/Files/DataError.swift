@@ -43,10 +43,13 @@ extension URL {
 
 /// Reads a whole file, mapping it into memory when the system allows.
 func readFileContents(_ url: URL) throws -> Data {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+        throw DataError.unreadable(file: url.path, reason: "is a folder, not a file")
+    }
     do {
         return try Data(contentsOf: url, options: .mappedIfSafe)
     } catch {
-        let reason = FileManager.default.fileExists(atPath: url.path) ? "\(error.localizedDescription)" : "no such file"
-        throw DataError.unreadable(file: url.displayName, reason: reason)
+        throw DataError.unreadable(file: url.displayName, reason: fileErrorReason(error, path: url.path))
     }
 }

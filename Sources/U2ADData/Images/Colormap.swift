@@ -114,7 +114,7 @@ public enum Colormap: String, CaseIterable, Sendable {
         let base = Colormap.gray.apply(image, range: range)
         var over = RGBImage(rows: labels.rows, cols: labels.cols)
         for k in 0..<labels.count {
-            let c = labelColor(Int(labels.pixels[k].rounded()))
+            let c = labelColor(LabelRule.value(labels.pixels[k]) ?? 0)
             over.pixels[3 * k] = c.r; over.pixels[3 * k + 1] = c.g; over.pixels[3 * k + 2] = c.b
         }
         return try blend(base: base, overlay: over, alpha: alpha, mask: labels)

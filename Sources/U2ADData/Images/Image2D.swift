@@ -98,7 +98,7 @@ public struct Image2D: Equatable, Sendable {
 
     /// A 0/1 image: 1 where the (rounded) pixel value is one of `labels`.
     public func mask(labels: Set<Int>) -> Image2D {
-        map { labels.contains(Int($0.rounded())) ? 1 : 0 }
+        map { LabelRule.value($0).map(labels.contains) ?? false ? 1 : 0 }
     }
 
     /// Number of pixels that are not zero.

@@ -58,7 +58,7 @@ public enum PNG {
         do {
             try data.write(to: tmp)
         } catch {
-            throw ImageError.io("cannot write \(tmp.path): \(error.localizedDescription)")
+            throw ImageError.io("cannot write \(url.path): \(fileErrorReason(error, path: tmp.path))")
         }
         if rename(tmp.path, url.path) != 0 {
             let err = String(cString: strerror(errno))

@@ -113,6 +113,9 @@ struct NIfTIHeader {
         guard let count = elementCount(shape), let dataBytes = byteCount(of: count, dataType.scalarType) else {
             throw DataError.malformed(file: name, detail: "dimensions \(shape) are too large")
         }
+        try DataLimits.checkElements(count, "shape \(shape)", file: name)
+        // The decoded voxels (float32) and, for a gzip file, the decompressed bytes they come from.
+        try MemoryBudget.check(count * 4 + dataBytes, for: "shape \(shape)", file: name)
         guard voxOffset.isFinite, voxOffset >= 0, voxOffset < 0x1p53 else {
             throw DataError.malformed(file: name, detail: "vox_offset is \(voxOffset)")
         }

@@ -31,6 +31,8 @@ extension NPY {
     ) throws -> (shape: [Int], values: [T]) {
         try data.withUnsafeBytes { bytes in
             let (header, scalar, bigEndian, count) = try parseHeader(bytes, name: name)
+            // The values, and their C-order copy for a Fortran-order array.
+            try MemoryBudget.check(count * MemoryLayout<T>.stride * (header.fortranOrder ? 2 : 1), for: "shape \(header.shape)", file: name)
             let payload = UnsafeRawBufferPointer(rebasing: bytes[header.dataOffset...])
             let stored = decodeScalars(payload, type: scalar, count: count, bigEndian: bigEndian, as: T.self)
             let values = header.fortranOrder ? fortranToC(stored, shape: header.shape) : stored
@@ -61,6 +63,10 @@ extension NPY {
             headerLength = Int(bytes.integer(at: 8, as: UInt32.self, bigEndian: false))
         default:
             throw DataError.unsupported(file: name, detail: ".npy format version \(major).\(minor)")
+        }
+        guard headerLength <= DataLimits.maximumNPYHeaderLength else {
+            throw DataError.unsupported(
+                file: name, detail: "header length \(headerLength) is more than the limit of \(DataLimits.maximumNPYHeaderLength) bytes")
         }
         let dataOffset = preamble + headerLength
         guard dataOffset <= bytes.count else {
@@ -107,6 +113,7 @@ extension NPY {
         guard let count = elementCount(shape), let dataBytes = byteCount(of: count, scalar) else {
             throw DataError.malformed(file: name, detail: "shape \(shape) is too large")
         }
+        try DataLimits.checkElements(count, "shape \(shape)", file: name)
         guard dataBytes <= bytes.count - dataOffset else {
             throw DataError.truncated(
                 file: name,

@@ -107,6 +107,8 @@ extension Phantom {
         var center: [Double] = []
         var cosT: [Double] = []
         var sinT: [Double] = []
+        /// The bent axis and the masses of a spondylosis phantom (see Phantom+Spondylosis.swift).
+        var spondylosis: SpondylosisLayout? = nil
 
         init(anatomy: PhantomAnatomy, size: Int, rng: inout RandomStream) {
             an = anatomy
@@ -170,11 +172,16 @@ extension Phantom {
         // MARK: geometry helpers (s along the axis in rows, d across in pixels, + posterior)
 
         func axisCoords(_ r: Int, _ c: Int) -> (s: Double, d: Double) {
+            if let spondylosis { return spondylosis.curve.coordinates(SIMD2(Double(r), Double(c))) }
             let off = Double(c) - center[r]
             return (Double(r) + off * sinT[r] * cosT[r], off * cosT[r])
         }
 
         func pixel(fromAxis s: Double, _ d: Double) -> (row: Double, col: Double) {
+            if let spondylosis {
+                let p = spondylosis.curve.point(s: s, d: d)
+                return (p.x, p.y)
+            }
             // Inverse of axisCoords, solved by a few fixed-point steps on the row.
             var r = s
             for _ in 0..<4 {
@@ -218,6 +225,12 @@ extension Phantom {
 
         /// Canal (CSF space) boundaries across the axis at axial position s.
         func canal(_ s: Double) -> (anterior: Double, posterior: Double, cordHalf: Double) {
+            let open = openCanal(s)
+            return spondylosis?.narrowed(open, at: s) ?? open
+        }
+
+        /// The canal before spondylosis masses narrow it.
+        func openCanal(_ s: Double) -> (anterior: Double, posterior: Double, cordHalf: Double) {
             let scale = Double(n) / 256
             var ant = -an.canalHalfWidth
             var post = an.canalHalfWidth + posteriorCSF

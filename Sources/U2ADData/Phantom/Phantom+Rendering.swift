@@ -25,7 +25,7 @@ extension Phantom.Builder {
                 let fine = texFine.sample(rr, cc)
                 if inBody < 1 {
                     let can = canal(s)
-                    let bodyFront = can.anterior - 1.5 * scale - an.bodyDepth
+                    let bodyFront = (spondylosis == nil ? can : openCanal(s)).anterior - 1.5 * scale - an.bodyDepth
                     // Base: anterior soft tissue / posterior muscle with fat streaks.
                     let base: Double
                     if d > can.posterior {

@@ -16,14 +16,20 @@ public enum Phantom {
             if let reason = lesion.invalidReason { preconditionFailure("Phantom.generate: \(reason)") }
         }
         var rng = key.split(.phantomAnatomy).stream()
-        let anatomy = drawAnatomy(&rng, options: options)
+        var anatomy = drawAnatomy(&rng, options: options)
+        if let spondylosis = options.spondylosis { anatomy = spondylosis.adjusting(anatomy) }
         var builder = Builder(anatomy: anatomy, size: options.size, rng: &rng)
+        if let spondylosis = options.spondylosis { builder.applySpondylosis(spondylosis) }
         var confounderRng = key.split(.phantomArtefacts).stream()
         builder.confounders = builder.drawConfounders(options.confounders, rng: &confounderRng)
         var lesionRng = key.split(.phantomLesions).stream()
         builder.placeLesions(options.lesions, rng: &lesionRng)
         var noiseRng = key.split(.phantomNoise).stream()
-        return builder.render(key: key, options: options, noiseRng: &noiseRng)
+        var sample = builder.render(key: key, options: options, noiseRng: &noiseRng)
+        if let spondylosis = options.spondylosis {
+            sample.spondylosis = builder.labelMasses(&sample.slice.labels, spec: spondylosis)
+        }
+        return sample
     }
 
     /// `healthy` lesion-free patients then `lesioned` patients with lesions drawn from `lesionRanges`, each a

@@ -16,6 +16,8 @@ public struct PhantomOptions: Sendable, Equatable {
     public var confounders = PhantomConfounders()
     /// Lesions to place (empty = healthy).
     public var lesions: [CordLesion] = []
+    /// Cobb angle, cord diameter and compressive masses set exactly; nil draws the usual spine.
+    public var spondylosis: PhantomSpondylosis? = nil
     /// Percentiles and ROI settings (the ROI channel is `Preprocessing.roiMask` of the labels).
     public var preprocessing = PreprocessingOptions()
     /// Clip to percentiles and min-max scale to [0, 1] like the preprocessing; otherwise the image
@@ -67,6 +69,8 @@ public struct PhantomSample: Sendable, Equatable {
     /// The object's signal before normalisation (same units as the anatomy signals): partial volume, flow artefacts
     /// and lesions in it, no bias field, ringing or noise.
     public var cleanSignal: Image2D
+    /// What the spondylosis options produced; nil without them.
+    public var spondylosis: SpondylosisTruth? = nil
 
     public var isLesioned: Bool { !lesions.isEmpty }
     /// Total pixels labelled 6.

@@ -114,15 +114,23 @@ public enum Preprocessing {
         if let l = labels, l.count != rows * cols {
             throw ImageError.shapeMismatch("\(l.count) labels for shape \(rows)x\(cols)")
         }
-        guard spacing.row > 0, spacing.col > 0, spacing.row.isFinite, spacing.col.isFinite,
-              options.targetSpacing > 0 else {
-            throw ImageError.invalidArgument("spacing must be positive, got \(spacing)")
+        let sizes = DataLimits.voxelSizeMM
+        guard sizes.contains(spacing.row), sizes.contains(spacing.col), options.targetSpacing > 0, options.targetSpacing.isFinite else {
+            throw ImageError.invalidArgument(
+                "voxel size \(spacing.row) x \(spacing.col) mm is outside \(sizes.lowerBound)...\(sizes.upperBound) mm")
         }
         guard options.cropSize > 0, options.outputSize > 0 else {
             throw ImageError.invalidArgument("cropSize and outputSize must be positive")
         }
-        let lab = labels ?? [Double](repeating: 0, count: rows * cols)
         let z1 = (spacing.row / options.targetSpacing, spacing.col / options.targetSpacing)
+        let longest = max(Double(rows) * z1.0, Double(cols) * z1.1)
+        guard longest <= Double(DataLimits.maximumResampledSide) else {
+            throw ImageError.invalidArgument(
+                "a \(rows)x\(cols) slice of \(spacing.row) x \(spacing.col) mm voxels resamples to \(Int(longest.rounded(.up))) pixels a side, more than the limit of \(DataLimits.maximumResampledSide)")
+        }
+        // Non-finite voxels (NaN outside a registered field of view, overflowing scl_slope) count as 0.
+        let pixels = pixels.contains(where: { !$0.isFinite }) ? pixels.map { $0.isFinite ? $0 : 0 } : pixels
+        let lab = labels ?? [Double](repeating: 0, count: rows * cols)
         let s = options.cropSize
         let z2 = Double(options.outputSize) / Double(s)
 

@@ -46,6 +46,9 @@ public enum SplineZoom {
         guard zoom.rows.isFinite, zoom.cols.isFinite, zoom.rows > 0, zoom.cols > 0 else {
             throw ImageError.invalidArgument("zoom factors must be finite and positive, got \(zoom)")
         }
+        guard Double(rows) * zoom.rows < 0x1p24, Double(cols) * zoom.cols < 0x1p24 else {
+            throw ImageError.invalidArgument("zoom of a \(rows)x\(cols) image by \(zoom) gives more than 2^24 pixels a side")
+        }
         let (outRows, outCols) = outputShape(rows: rows, cols: cols, zoom: zoom)
         // SciPy (gh-20999): a zoom of exactly 1 on every axis returns the input as it is.
         if zoom.rows == 1 && zoom.cols == 1 {

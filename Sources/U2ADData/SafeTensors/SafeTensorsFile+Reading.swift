@@ -86,6 +86,7 @@ extension SafeTensorsFile {
         guard let count = elementCount(shape), let needed = byteCount(of: count, dtype.scalarType) else {
             throw fail("has shape \(shape), too large")
         }
+        try DataLimits.checkElements(count, "tensor '\(name)' of shape \(shape)", file: file)
         guard end - begin == needed else {
             throw fail("has data offsets [\(begin), \(end)] (\(end - begin) bytes) but shape \(shape) of \(dtypeName) needs \(needed) bytes")
         }

@@ -52,6 +52,7 @@ public struct SliceSample: Sendable {
         let name = url.deletingPathExtension().lastPathComponent
         switch shape {
         case [3, expectedSize, expectedSize]:
+            try LabelRule.check(Array(values[(2 * plane)...]), file: file, what: "label channel")
             return SliceSample(name: name, size: expectedSize, image: Array(values[0..<plane]), roi: Array(values[plane..<(2 * plane)]),
                                labels: Array(values[(2 * plane)...]), origin: .file(path: url.path))
         case [expectedSize, expectedSize]:
@@ -69,7 +70,7 @@ public struct SliceSample: Sendable {
             throw PipelineError.badFile(url.path, "does not exist")
         }
         if !isDirectory.boolValue { return [try load(url, expectedSize: expectedSize)] }
-        let files = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".npy") }.sorted {
+        let files = try listFolder(url).filter { $0.hasSuffix(".npy") }.sorted {
             $0.localizedStandardCompare($1) == .orderedAscending
         }
         guard !files.isEmpty else { throw PipelineError.badFile(url.path, "holds no .npy slices") }
@@ -78,11 +79,18 @@ public struct SliceSample: Sendable {
 
     /// Pixels whose label is in `labels`, as 0/1.
     public func labelMask(_ labels: Set<Int>) -> [Float] {
-        self.labels.map { $0.isFinite && abs($0) < 1e6 && labels.contains(Int($0.rounded())) ? 1 : 0 }
+        self.labels.map { labelValue($0).map(labels.contains) ?? false ? 1 : 0 }
     }
 
     /// The reference layout `(3, S, S)` as one array.
     public var channels: [Float] { image + roi + labels }
+}
+
+/// The names in `folder`, with a one-line error naming it when it cannot be listed.
+func listFolder(_ folder: URL) throws -> [String] {
+    do { return try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
+        throw PipelineError.badFile(folder.path, "cannot be listed: \(fileErrorReason(error, path: folder.path))")
+    }
 }
 
 /// Errors of the pipeline layer; each renders as one line naming the file or option.

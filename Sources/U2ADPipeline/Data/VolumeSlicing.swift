@@ -37,6 +37,7 @@ public struct VolumeSlicing {
             }
             map[from] = to
         }
+        try checkLabels(Array(map.keys) + Array(map.values), option: "--label-map")
         return map
     }
 
@@ -47,33 +48,50 @@ public struct VolumeSlicing {
         let volume = try NIfTIVolume.read(imageURL)
         let stem = Self.stem(imageURL)
         var merged = [Float](repeating: 0, count: volume.data.count)
+        var found: [String] = [], rawLabels = Set<Int>()
         for url in labelURLs {
             let labels = try NIfTIVolume.read(url)
             guard labels.shape == volume.shape else {
                 throw PipelineError.badFile(url.lastPathComponent, "label volume shape \(labels.shape) differs from image \(volume.shape)")
             }
+            try LabelRule.check(labels.data, file: url.lastPathComponent, what: "voxel")
             let isLesionMask = Self.stem(url).dropFirst(Self.stem(url).hasPrefix(stem) ? stem.count : 0).lowercased().contains("lesion")
             for i in 0..<merged.count where labels.data[i] != 0 {
-                let value = Int(labels.data[i].rounded())
+                guard let value = labelValue(labels.data[i]) else { continue }
                 let mapped = isLesionMask && value == 1 ? 6 : (labelMap[value] ?? value)
                 merged[i] = max(merged[i], Float(mapped))
             }
+            let distinct = LabelRule.distinct(labels.data)
+            rawLabels.formUnion(distinct)
+            found.append("\(url.lastPathComponent): " + (distinct.isEmpty ? "none" : distinct.prefix(12).map(String.init).joined(separator: ",")))
         }
         let labelVolume = try volume.replacingData(merged)
         let imageSlices = try volume.sagittalSlices(), labelSlices = try labelVolume.sagittalSlices()
         var out: [(SliceSample, Record)] = []
         for (imageSlice, labelSlice) in zip(imageSlices, labelSlices) {
-            if !requiredLabels.isEmpty, !labelSlice.pixels.contains(where: { requiredLabels.contains(Int($0.rounded())) }) { continue }
-            let processed = try Preprocessing.preprocess(
-                image: Image2D(rows: imageSlice.rows, cols: imageSlice.columns, pixels: imageSlice.pixels),
-                labels: Image2D(rows: labelSlice.rows, cols: labelSlice.columns, pixels: labelSlice.pixels),
-                spacing: (row: imageSlice.rowSpacing, col: imageSlice.columnSpacing), options: preprocessing)
+            if !requiredLabels.isEmpty, !labelSlice.pixels.contains(where: { labelValue($0).map(requiredLabels.contains) ?? false }) { continue }
+            let processed: PreprocessedSlice
+            do {
+                processed = try Preprocessing.preprocess(
+                    image: Image2D(rows: imageSlice.rows, cols: imageSlice.columns, pixels: imageSlice.pixels),
+                    labels: Image2D(rows: labelSlice.rows, cols: labelSlice.columns, pixels: labelSlice.pixels),
+                    spacing: (row: imageSlice.rowSpacing, col: imageSlice.columnSpacing), options: preprocessing)
+            } catch let error as ImageError {
+                throw PipelineError.badFile(imageURL.lastPathComponent, "slice \(imageSlice.sourceIndex): \(error)")
+            }
             let name = "\(stem)_slice\(String(format: "%03d", imageSlice.sourceIndex))"
             let sample = SliceSample(name: name, size: processed.rows, image: processed.image.pixels, roi: processed.roi.pixels,
                                      labels: processed.labels.pixels, origin: .volume(path: imageURL.path, index: imageSlice.sourceIndex))
             let record = Record(output: name + ".npy", sourceImage: imageURL.path, sourceLabels: labelURLs.map(\.path),
                                 sliceIndex: imageSlice.sourceIndex, spacing: volume.spacing, affine: volume.affine, orientation: volume.axisCodes)
             out.append((sample, record))
+        }
+        if out.isEmpty, !requiredLabels.isEmpty {
+            let wanted = requiredLabels.sorted().map(String.init).joined(separator: " or ")
+            let suggestion = rawLabels.min().map { " (e.g. --label-map \($0)=3 for a binary cord mask)" } ?? ""
+            throw PipelineError.badFile(
+                imageURL.lastPathComponent,
+                "no sagittal slice holds label \(wanted) (the cord); the label volumes hold labels \(found.joined(separator: "; ")); map the cord to 3 with --label-map\(suggestion)")
         }
         return out
     }
@@ -83,7 +101,7 @@ public struct VolumeSlicing {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw PipelineError.badFile(url.path, "does not exist") }
         if !isDirectory.boolValue { return isNIfTI(url) ? [url] : [] }
-        return try FileManager.default.contentsOfDirectory(atPath: url.path).sorted().map { url.appendingPathComponent($0) }.filter(isNIfTI)
+        return try listFolder(url).sorted().map { url.appendingPathComponent($0) }.filter(isNIfTI)
     }
 
     /// Each image of `images` with the label volumes of `labels` named like it (`t2.nii.gz` with `t2_seg.nii.gz`).

@@ -37,14 +37,22 @@ public enum InferenceModel {
         }
         if let depth { configuration.depth = depth }
         if let decoderDepth { configuration.decoderDepth = decoderDepth }
-        try validate(configuration, file: name)
+        if let problem = configuration.problem {
+            if problem.field == "depth", depth != nil { throw PipelineError.badOption("--depth", "\(problem)") }
+            if problem.field == "decoderDepth", decoderDepth != nil { throw PipelineError.badOption("--decoder-depth", "\(problem)") }
+            let source = file.metadata[configurationKey] != nil ? "metadata \(configurationKey)" : "model configuration"
+            throw PipelineError.badFile(name, "\(source): \(problem)")
+        }
         return configuration
     }
 
-    /// A model on `backend` with the weights of `weights`, read once.
+    /// A model on `backend` with the weights of `weights`, read once. The configuration is checked, then the tensor
+    /// names and shapes against it, before the model is allocated.
     public static func load(weights: URL, backend: Backend, depth: Int? = nil, decoderDepth: Int? = nil) throws -> UGMAE {
         let file = try read(weights), name = weights.lastPathComponent
-        let model = try UGMAE(configuration: try configuration(of: file, named: name, depth: depth, decoderDepth: decoderDepth), backend: backend)
+        let configuration = try configuration(of: file, named: name, depth: depth, decoderDepth: decoderDepth)
+        try UGMAE.checkTensors(file, configuration: configuration, name: name)
+        let model = try UGMAE(configuration: configuration, backend: backend)
         try model.load(file, name: name)
         return model
     }
@@ -55,13 +63,5 @@ public enum InferenceModel {
             guard name.hasPrefix(prefix) else { return nil }
             return Int(name.dropFirst(prefix.count).prefix { $0 != "." })
         }).count
-    }
-
-    static func validate(_ c: UGMAEConfiguration, file: String) throws {
-        let positive = [c.imageSize, c.patchSize, c.embedDim, c.heads, c.decoderEmbedDim, c.decoderHeads, c.mlpRatio]
-        guard positive.allSatisfy({ $0 > 0 }), c.depth >= 0, c.decoderDepth >= 0, c.imageSize % c.patchSize == 0,
-              c.embedDim % c.heads == 0, c.decoderEmbedDim % c.decoderHeads == 0 else {
-            throw PipelineError.badFile(file, "inconsistent model configuration \(c)")
-        }
     }
 }

@@ -1,6 +1,6 @@
-/// The integer label a stored float stands for (rounded), or nil for values no label can have
-/// (non-finite or beyond +-2^31), so that odd files cannot trap an integer conversion.
-func labelValue(_ x: Float) -> Int? {
-    guard x.isFinite, abs(x) < 2_147_483_648 else { return nil }
-    return Int(x.rounded())
-}
+import U2ADData
+
+/// The integer label a stored float stands for (``LabelRule``: rounded), or nil for values no label can have
+/// (non-finite or of magnitude 2^31 or more), so that odd values cannot trap an integer conversion.
+@inline(__always)
+func labelValue(_ x: Float) -> Int? { LabelRule.value(x) }

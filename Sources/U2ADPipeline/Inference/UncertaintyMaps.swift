@@ -31,13 +31,14 @@ public struct UncertaintyRun: Sendable {
 /// the same dropout mask however the passes are batched.
 public enum UncertaintyMaps {
     /// The maps of every slice, in input order.
-    public static func compute(model: UGMAE, slices: [SliceSample], options: UncertaintyOptions,
+    public static func compute(model: UGMAE, slices: [SliceSample], options: UncertaintyOptions, communicator: Communicator = SingleProcess(),
                                progress: ((String) -> Void)? = nil) throws -> [SliceMaps] {
-        try run(model: model, slices: slices, options: options, progress: progress).maps
+        try run(model: model, slices: slices, options: options, communicator: communicator, progress: progress).maps
     }
 
-    /// The maps with the run's pass count, batch plan and time.
-    public static func run(model: UGMAE, slices: [SliceSample], options: UncertaintyOptions,
+    /// The maps with the run's pass count, batch plan and time. With several ranks (`communicator`), each runs its share
+    /// of the batches and every rank returns every map (see `ShardedInference.swift`).
+    public static func run(model: UGMAE, slices: [SliceSample], options: UncertaintyOptions, communicator: Communicator = SingleProcess(),
                            progress: ((String) -> Void)? = nil) throws -> UncertaintyRun {
         try options.validate()
         let started = Date(), trafficBefore = model.backend.traffic
@@ -59,8 +60,9 @@ public enum UncertaintyMaps {
         let dropout = options.mcDropout > 0
         let groups = passGroups(states, bySlice: dropout)
         let largestGroup = groups.map { $0.reduce(0) { $0 + $1.count } }.max() ?? 1
-        let plan = try BatchPlanner.plan(model: model, passesWanted: largestGroup, training: false, limit: options.maxBatch)
+        let plan = try communicator.agreed(BatchPlanner.plan(model: model, passesWanted: largestGroup, training: false, limit: options.maxBatch))
         let batches = groups.flatMap { pack($0, capacity: plan.capacity) }
+        let runs = batchRuns(batches, ranks: communicator.size)
         let totalPasses = batches.reduce(0) { $0 + $1.count }
         progress?("MC inference: \(states.count) slices, \(totalPasses) passes in \(batches.count) batches of up to \(plan.capacity) (\(plan.reason))")
 
@@ -70,7 +72,7 @@ public enum UncertaintyMaps {
             var lastBatch: [Int: Int] = [:]
             for (index, batch) in batches.enumerated() { for job in batch { lastBatch[job.slice] = index } }
             var pending: [(slice: Int, maps: PendingDownload)] = []
-            for (index, batch) in batches.enumerated() {
+            for (index, batch) in batches.enumerated() where runs[communicator.rank].contains(index) {
                 let batchStart = Date()
                 try runBatch(batch, states: states, model: model, slots: slots, options: options)
                 for slice in Set(batch.map(\.slice)) where lastBatch[slice] == index {
@@ -82,7 +84,8 @@ public enum UncertaintyMaps {
             }
             for (slice, maps) in pending { finished[slice] = try maps.values() }
         }
-        let maps = states.indices.map { finish(states[$0], maps: finished[$0], size: c.imageSize) }
+        var maps = states.indices.map { finish(states[$0], maps: finished[$0], size: c.imageSize) }
+        try gatherMaps(&maps, batches: batches, runs: runs, communicator: communicator)
         return UncertaintyRun(maps: maps, passes: totalPasses, batches: batches.count, plan: plan, seconds: Date().timeIntervalSince(started),
                               traffic: model.backend.traffic - trafficBefore)
     }

@@ -42,18 +42,31 @@ public struct UncertaintyOptions: Codable, Equatable, Sendable {
         return options
     }
 
+    /// Most samples per ROI patch (`--k`): the reference's cap of 400 passes.
+    public static let maximumSamplesPerPatch = 400
+    /// Most passes per slice (`--passes` and the coverage schedule's cap).
+    public static let maximumPasses = 10_000
+    /// Most passes in one batch (`--max-batch`).
+    public static let maximumBatch = 4096
+
     /// Throws a one-line error naming the first invalid option.
     public func validate() throws {
-        guard samplesPerPatch >= 1 else { throw PipelineError.badOption("--k", "must be at least 1, got \(samplesPerPatch)") }
+        let k = 1...Self.maximumSamplesPerPatch, passes = 1...Self.maximumPasses
+        guard k.contains(samplesPerPatch) else { throw PipelineError.badOption("--k", "must be in 1...\(k.upperBound), got \(samplesPerPatch)") }
         guard ratio.isFinite, ratio >= 0, ratio <= 1 else { throw PipelineError.badOption("--ratio", "must be in [0, 1], got \(ratio)") }
-        if let fixedPassCount, fixedPassCount < 1 { throw PipelineError.badOption("--passes", "must be at least 1, got \(fixedPassCount)") }
-        guard maxPasses >= 1 else { throw PipelineError.badOption("max passes", "must be at least 1, got \(maxPasses)") }
+        if let fixedPassCount, !passes.contains(fixedPassCount) {
+            throw PipelineError.badOption("--passes", "must be in 1...\(passes.upperBound), got \(fixedPassCount)")
+        }
+        guard passes.contains(maxPasses) else { throw PipelineError.badOption("max passes", "must be in 1...\(passes.upperBound), got \(maxPasses)") }
         guard mcDropout.isFinite, mcDropout >= 0, mcDropout < 1 else {
             throw PipelineError.badOption("--mc-dropout", "must be in [0, 1), got \(mcDropout)")
         }
-        if let maxBatch, maxBatch < 1 { throw PipelineError.badOption("--max-batch", "must be at least 1, got \(maxBatch)") }
+        if let maxBatch, !(1...Self.maximumBatch).contains(maxBatch) {
+            throw PipelineError.badOption("--max-batch", "must be in 1...\(Self.maximumBatch), got \(maxBatch)")
+        }
         guard !roiLabels.isEmpty else { throw PipelineError.badOption("--roi-labels", "needs at least one label") }
-        guard minimumROIPatches >= 1 else { throw PipelineError.badOption("minimum ROI patches", "must be at least 1") }
+        try checkLabels(roiLabels, option: "--roi-labels")
+        guard (1...1_000_000).contains(minimumROIPatches) else { throw PipelineError.badOption("minimum ROI patches", "must be in 1...1000000") }
     }
 
     /// The keys of one slice: its draws depend on the seed and its name only, not on the slices beside it.

@@ -21,7 +21,7 @@ public enum ErrorFiltering {
     /// `error * binary_erosion(labels in settings.labels, 3x3 ones)`.
     public static func structureMasked(_ error: [Float], labels: [Float], size: Int, settings: Settings = Settings()) -> [Float] {
         let selected = Set(settings.labels)
-        let region = Image2D(rows: size, cols: size, pixels: labels.map { selected.contains(Int($0.rounded())) ? 1 : 0 })
+        let region = Image2D(rows: size, cols: size, pixels: labels.map { labelValue($0).map(selected.contains) ?? false ? 1 : 0 })
         let eroded = Morphology.binaryErosion(region, iterations: 1, structure: .eight)
         return zip(error, eroded.pixels).map { value, keep in keep != 0 && value.isFinite ? value : 0 }
     }

@@ -32,7 +32,8 @@ public enum AnomalyCurvePlot {
         }
         let step = tickStep(xHigh - xLow)
         var tick = (xLow / step).rounded(.up) * step
-        while tick <= xHigh {
+        // At most a dozen ticks whatever the values (a step lost in the rounding of a huge position cannot loop forever).
+        for _ in 0..<12 where tick <= xHigh {
             svg += "<line x1=\"\(f(x(tick)))\" y1=\"\(f(top + plotHeight))\" x2=\"\(f(x(tick)))\" y2=\"\(f(top + plotHeight + 4))\" stroke=\"#444\"/>"
             svg += "<text x=\"\(f(x(tick)))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\">\(label(tick))</text>\n"
             tick += step

@@ -21,11 +21,12 @@ public struct DetectionAnalysis: Sendable {
     public var traffic = DeviceTraffic()
 
     /// Runs MC inference over all slices of all patients at once (so passes of different patients can share
-    /// batches), then scores each slice.
+    /// batches; with several ranks, each runs its share of the batches), then scores each slice.
     public static func analyse(model: UGMAE, patients: [Patient], uncertainty: UncertaintyOptions, scoring: ScoringOptions,
-                               progress: ((String) -> Void)? = nil) throws -> DetectionAnalysis {
+                               communicator: Communicator = SingleProcess(), progress: ((String) -> Void)? = nil) throws -> DetectionAnalysis {
         try scoring.validate()
-        let run = try UncertaintyMaps.run(model: model, slices: patients.flatMap(\.slices), options: uncertainty, progress: progress)
+        let run = try UncertaintyMaps.run(model: model, slices: patients.flatMap(\.slices), options: uncertainty, communicator: communicator,
+                                          progress: progress)
         var analysis = scored(patients: patients, maps: run.maps, uncertainty: uncertainty, scoring: scoring, passes: run.passes, batches: run.batches,
                               plan: run.plan, inferenceSeconds: run.seconds)
         analysis.traffic = run.traffic

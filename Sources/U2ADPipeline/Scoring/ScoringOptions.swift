@@ -36,14 +36,25 @@ public struct ScoringOptions: Codable, Equatable, Sendable {
         return options
     }
 
+    /// Ranges of the options (docs/limits.md): smoothing in rows, pixel spacing and segment length in millimetres.
+    public static let smoothingRange = 0.0...100
+    public static let pixelSpacingRange = 0.001...100
+    public static let segmentRange = 0.1...1000
+
     /// Throws a one-line error naming the first invalid option.
     public func validate() throws {
-        guard smoothingRows.isFinite, smoothingRows >= 0 else { throw PipelineError.badOption("--smoothing", "must be >= 0, got \(smoothingRows)") }
-        guard pixelSpacingMM.isFinite, pixelSpacingMM > 0 else { throw PipelineError.badOption("--pixel-spacing", "must be > 0, got \(pixelSpacingMM)") }
-        guard fallbackSegmentMM.isFinite, fallbackSegmentMM > 0 else {
-            throw PipelineError.badOption("--segment-mm", "must be > 0, got \(fallbackSegmentMM)")
+        func check(_ value: Double, _ range: ClosedRange<Double>, _ option: String) throws {
+            guard range.contains(value) else {
+                throw PipelineError.badOption(option, String(format: "must be in %g...%g, got %g", range.lowerBound, range.upperBound, value))
+            }
         }
-        guard minimumBodyPixels >= 1 else { throw PipelineError.badOption("minimum body pixels", "must be at least 1") }
+        try check(smoothingRows, Self.smoothingRange, "--smoothing")
+        try check(pixelSpacingMM, Self.pixelSpacingRange, "--pixel-spacing")
+        try check(fallbackSegmentMM, Self.segmentRange, "--segment-mm")
+        guard (1...1_000_000).contains(minimumBodyPixels) else { throw PipelineError.badOption("minimum body pixels", "must be in 1...1000000") }
+        guard abs(vertebralBodyLabel) < 1 << 31, abs(lesionLabel) < 1 << 31 else {
+            throw PipelineError.badOption("labels", "the vertebral-body and lesion labels must be of magnitude below 2^31")
+        }
         guard VertebralLevels.index(of: firstVertebra) != nil else {
             throw PipelineError.badOption("--first-vertebra", "unknown level \(firstVertebra); use C1...C7, T1...T12, L1...L5 or S1")
         }

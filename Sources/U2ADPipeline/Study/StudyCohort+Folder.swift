@@ -56,8 +56,7 @@ extension StudyCohort {
                                                                                           lesions.contrast.upperBound, lesions.area.lowerBound, lesions.area.upperBound) + ")",
                      trainingNote]
         if !refused.isEmpty { notes.append("no slice of \(refused.joined(separator: ", ")) had enough cord for a lesion; they stay normal") }
-        let existing = test.filter { entry in entry.patient.slices.contains { $0.labels.contains(6) } && entry.lesions.count > 0 }.count
-        if existing > 0 { notes.append("\(existing) test patients carry labelled lesions (label 6) of their own") }
+        if !labelled.isEmpty { notes.append("\(labelled.count) test patients carry labelled lesions (label 6) of their own") }
         return StudyCohort(name: url.lastPathComponent, training: training, calibration: calibration, test: test, notes: notes)
     }
 

@@ -37,6 +37,11 @@ public struct MethodEvaluation: Codable, Sendable {
     /// healthy ones.
     public var subtleHalfAUROC: Interval
     public var detectability: [DetectabilityBin]
+    /// How far the reconstruction strays from a healthy cord: the median over the healthy test patients of the
+    /// standard deviation of `image - reconstruction` over the region, raw and averaged by a Gaussian of 2 pixels (the
+    /// scale of the local-maximum scoring). A lesion must stand out of this to be found.
+    public var healthyResidualSpread: Double?
+    public var healthyResidualSpreadSmoothed: Double?
 }
 
 /// Evaluates scored test patients against their truth, resampling patients for every interval.
@@ -100,9 +105,26 @@ public struct StudyEvaluator: Sendable {
                                              auroc: lesioned == 0 ? Interval(estimate: nil, lower: nil, upper: nil) : auroc(subset, key: key.fold(in: 10 + bins.count))))
             }
         }
+        let spreads = analysis.maps.indices.filter { !truth[$0].isLesioned }.flatMap { analysis.maps[$0] }.filter { !$0.skipped }.map(Self.residualSpread)
+        func middle(_ values: [Double]) -> Double? { values.isEmpty ? nil : AnomalyMap.median(values) }
         return MethodEvaluation(method: method, scoring: scoringName, threshold: threshold, patient: patientLevel, segment: segmentLevel,
                                 pixelAUROC: pixelAUROC, pixelAveragePrecision: pixelAP, subtleHalfAUROC: auroc(subtle, key: key.fold(in: 5)),
-                                detectability: bins)
+                                detectability: bins, healthyResidualSpread: middle(spreads.map(\.raw)),
+                                healthyResidualSpreadSmoothed: middle(spreads.map(\.smoothed)))
+    }
+
+    /// Standard deviation of the signed residual over the region, raw and Gaussian-averaged (sigma 2 pixels).
+    static func residualSpread(_ maps: SliceMaps) -> (raw: Double, smoothed: Double) {
+        let weights = maps.region.map { $0 != 0 ? 1.0 : 0 }
+        let residual = (0..<weights.count).map { weights[$0] > 0 ? Double(maps.image[$0]) - Double(maps.reconstruction[$0]) : 0 }
+        let smoothed = AnomalyMap.normalizedGaussian(residual, weights: weights, size: maps.size, sigma: 2)
+        func deviation(_ values: [Double]) -> Double {
+            let inside = values.indices.filter { weights[$0] > 0 }.map { values[$0] }
+            guard inside.count > 1 else { return 0 }
+            let mean = inside.reduce(0, +) / Double(inside.count)
+            return (inside.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(inside.count - 1)).squareRoot()
+        }
+        return (deviation(residual), deviation(smoothed))
     }
 
     private func auroc(_ units: [Unit], key: RandomKey) -> Interval {

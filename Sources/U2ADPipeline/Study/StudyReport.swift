@@ -2,10 +2,11 @@ import Foundation
 import U2ADData
 
 extension StudyResult {
-    /// `study.json` and `study.md` in `folder`, atomically.
+    /// `study.json`, `study.md` and `detectability.svg` in `folder`, atomically.
     public func write(to folder: URL) throws {
         try AtomicFile.write(try JSONEncoding.encode(self), to: folder.appendingPathComponent("study.json"))
         try AtomicFile.write(Data(markdown.utf8), to: folder.appendingPathComponent("study.md"))
+        try AtomicFile.write(Data(DetectabilityPlot.svg(self).utf8), to: folder.appendingPathComponent("detectability.svg"))
     }
 
     /// The tables of `study.md`: the headline per method, detectability by contrast and by area, and the scoring
@@ -34,9 +35,17 @@ extension StudyResult {
                          + "\(e.patient.recall.text) | \(e.patient.specificity.text) | \(e.subtleHalfAUROC.text) | "
                          + String(format: "%.0f | %.1f |", method.trainSeconds, method.inferenceSeconds))
         }
+        lines.append("")
+        lines.append("Healthy-cord residual spread (median over healthy test patients of the SD of image - reconstruction over the region; "
+                     + "Gaussian-averaged at 2 px as the scoring sees it): "
+                     + methods.map { m in
+                         let e = m.evaluations[0]
+                         return "\(m.method.rawValue) " + (e.healthyResidualSpread.map { String(format: "%.4f", $0) } ?? "-") + " / "
+                             + (e.healthyResidualSpreadSmoothed.map { String(format: "%.4f", $0) } ?? "-")
+                     }.joined(separator: ", "))
         for variable in ["contrast", "area"] {
             lines.append("")
-            lines.append("## Detectability by lesion \(variable) (patient AUROC against every healthy test patient)")
+            lines.append("## Detectability by lesion \(variable) (patient AUROC against every healthy test patient; detectability.svg)")
             lines.append("")
             let bins = methods[0].evaluations[0].detectability.filter { $0.variable == variable }
             let unit = variable == "contrast" ? "x" : " px"

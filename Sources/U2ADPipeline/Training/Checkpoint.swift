@@ -8,16 +8,18 @@ import Glibc
 
 /// A training checkpoint: the folder `RUN/checkpoint/` holding
 /// `weights.safetensors` (the model, reference names), `optimizer.safetensors` (Adam moments),
-/// `uncertainty.safetensors` (adaptation: per-patch map sums) and `state.json` (``TrainingState``).
+/// `uncertainty.safetensors` (adaptation: per-patch map sums), `state.json` (``TrainingState``) and
+/// `checksums.json` (the size and CRC-32 of each of the others, written last).
 ///
-/// Written into a fresh temporary folder that is renamed into place only when complete (the previous
-/// checkpoint is moved aside to `checkpoint.old` first and deleted after), so a crash at any moment
-/// leaves either the old or the new checkpoint whole; ``Checkpoint/locate(run:)`` falls back to
-/// `checkpoint.old` when the crash came between the two renames.
+/// Written into a fresh temporary folder, synchronised, then put in place without ever deleting the only complete
+/// checkpoint: the current one is renamed to `checkpoint.old`, the new one renamed to `checkpoint`, and only then is
+/// `checkpoint.old` deleted. A kill at any moment leaves at least one complete checkpoint; ``recover(run:)`` takes the
+/// newest one whose checksums hold, among `checkpoint`, `checkpoint.old` and complete temporary folders.
 public enum Checkpoint {
     public static let folderName = "checkpoint"
     static let previousName = "checkpoint.old"
     static let temporaryPrefix = ".checkpoint-"
+    static let manifestName = "checksums.json"
 
     /// Writes a checkpoint of `model`, the Adam `moments`, `state` and `uncertainty` under `run`.
     public static func write(run: URL, model: UGMAE, moments: (first: Buffer, second: Buffer), state: TrainingState,
@@ -27,7 +29,7 @@ public enum Checkpoint {
         do {
             try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true)
         } catch {
-            throw PipelineError.badFile(run.path, "cannot create a checkpoint folder: \(error.localizedDescription)")
+            throw PipelineError.badFile(run.path, "cannot create a checkpoint folder: \(fileErrorReason(error, path: run.path))")
         }
         do {
             try model.save(to: temporary.appendingPathComponent("weights.safetensors"),
@@ -50,47 +52,131 @@ public enum Checkpoint {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try encoder.encode(state), to: temporary.appendingPathComponent("state.json"))
+            try writeManifest(temporary)
             synchronizeFolder(temporary)
         } catch {
             try? fileManager.removeItem(at: temporary)
             throw error
         }
+        try install(temporary, run: run)
+    }
+
+    /// Puts the complete checkpoint `folder` in place as `checkpoint/`. The current checkpoint is renamed aside to
+    /// `checkpoint.old/` (an older `checkpoint.old/` is deleted first: `folder` and the current one are both complete
+    /// then), `folder` is renamed into place, and `checkpoint.old/` is deleted last.
+    static func install(_ folder: URL, run: URL) throws {
+        let fileManager = FileManager.default
         let current = run.appendingPathComponent(folderName), previous = run.appendingPathComponent(previousName)
-        try? fileManager.removeItem(at: previous)
-        if fileManager.fileExists(atPath: current.path), rename(current.path, previous.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? fileManager.removeItem(at: temporary)
-            throw PipelineError.badFile(current.path, "cannot move the previous checkpoint aside: \(reason)")
+        synchronizeFolder(run)
+        if fileManager.fileExists(atPath: current.path) {
+            if fileManager.fileExists(atPath: previous.path) { try? fileManager.removeItem(at: previous) }
+            if rename(current.path, previous.path) != 0 {
+                throw PipelineError.badFile(current.path, "cannot move the previous checkpoint aside: \(String(cString: strerror(errno)))")
+            }
+            synchronizeFolder(run)
         }
-        if rename(temporary.path, current.path) != 0 {
+        if rename(folder.path, current.path) != 0 {
             let reason = String(cString: strerror(errno))
             _ = rename(previous.path, current.path)
             throw PipelineError.badFile(current.path, "cannot move the new checkpoint into place: \(reason)")
         }
         synchronizeFolder(run)
         try? fileManager.removeItem(at: previous)
+        synchronizeFolder(run)
     }
 
-    /// The folder of the newest complete checkpoint of `run` (`checkpoint/`, else `checkpoint.old/`), or nil.
-    public static func locate(run: URL) -> URL? {
-        for name in [folderName, previousName] {
-            let folder = run.appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("state.json").path) { return folder }
+    /// Writes `checksums.json` (size and CRC-32 of every other file of `folder`), the mark of a complete checkpoint.
+    static func writeManifest(_ folder: URL) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") && $0 != manifestName }
+        var files: [String: FileChecksum] = [:]
+        for name in names { files[name] = try FileChecksum(of: folder.appendingPathComponent(name)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(files), to: folder.appendingPathComponent(manifestName))
+    }
+
+    /// Throws, naming the file, unless every file `checksums.json` of `folder` lists has its size and CRC-32, and the
+    /// files a checkpoint needs are there. A checkpoint written before checksums existed (no `checksums.json`) passes
+    /// when its state, weights and optimizer files are present.
+    static func verify(_ folder: URL) throws {
+        let fileManager = FileManager.default
+        let manifest = folder.appendingPathComponent(manifestName)
+        let required = ["state.json", "weights.safetensors", "optimizer.safetensors"]
+        guard fileManager.fileExists(atPath: manifest.path) else {
+            if let missing = required.first(where: { !fileManager.fileExists(atPath: folder.appendingPathComponent($0).path) }) {
+                throw PipelineError.badFile(folder.appendingPathComponent(missing).path, "is missing (incomplete checkpoint)")
+            }
+            return
         }
-        return nil
+        let files: [String: FileChecksum]
+        do { files = try JSONDecoder().decode([String: FileChecksum].self, from: Data(contentsOf: manifest)) } catch {
+            throw PipelineError.badFile(manifest.path, "is damaged (not a list of checksums)")
+        }
+        for name in required where files[name] == nil {
+            throw PipelineError.badFile(manifest.path, "does not list \(name) (incomplete checkpoint)")
+        }
+        for (name, expected) in files.sorted(by: { $0.key < $1.key }) {
+            let url = folder.appendingPathComponent(name)
+            guard fileManager.fileExists(atPath: url.path) else { throw PipelineError.badFile(url.path, "is missing (incomplete checkpoint)") }
+            let actual = try FileChecksum(of: url)
+            guard actual == expected else {
+                throw PipelineError.badFile(
+                    url.path,
+                    "is damaged: \(actual.bytes) bytes with CRC-32 \(actual.crc32), the checkpoint recorded \(expected.bytes) bytes with CRC-32 \(expected.crc32)")
+            }
+        }
+    }
+
+    /// A checkpoint found by ``recover(run:)``: its folder and state, and why newer-looking folders were passed over.
+    public struct Recovered {
+        public var folder: URL
+        public var state: TrainingState
+        /// One line per candidate folder that was damaged or incomplete.
+        public var skipped: [String]
+    }
+
+    /// The newest complete checkpoint of `run` among `checkpoint/`, `checkpoint.old/` and the temporary folders that
+    /// finished writing (a kill between the renames leaves the newest one there); nil when `run` holds none of
+    /// them. Throws, naming every candidate's problem, when there are checkpoints but none is complete.
+    public static func recover(run: URL) throws -> Recovered? {
+        let fileManager = FileManager.default
+        var candidates = [folderName, previousName].map { run.appendingPathComponent($0) }.filter { fileManager.fileExists(atPath: $0.path) }
+        let names = (try? fileManager.contentsOfDirectory(atPath: run.path)) ?? []
+        candidates += names.filter { $0.hasPrefix(temporaryPrefix) && $0.hasSuffix(".tmp") }.sorted().map { run.appendingPathComponent($0) }
+            .filter { fileManager.fileExists(atPath: $0.appendingPathComponent(manifestName).path) }
+        guard !candidates.isEmpty else { return nil }
+        var complete: [(folder: URL, state: TrainingState)] = [], problems: [String] = []
+        for folder in candidates {
+            do {
+                try verify(folder)
+                complete.append((folder, try readState(folder)))
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        func progress(_ state: TrainingState) -> [Int] { [state.epoch, state.batchesDone, state.step, state.finished ? 1 : 0] }
+        guard let newest = complete.max(by: { progress($0.state).lexicographicallyPrecedes(progress($1.state)) }) else {
+            throw PipelineError.badFile(run.path, "holds no complete checkpoint: " + problems.joined(separator: "; "))
+        }
+        return Recovered(folder: newest.folder, state: newest.state, skipped: problems)
+    }
+
+    /// The folder of the newest complete checkpoint of `run` (see ``recover(run:)``), or nil.
+    public static func locate(run: URL) -> URL? {
+        (try? recover(run: run))??.folder
     }
 
     /// Reads `state.json` of the checkpoint in `folder`.
     public static func readState(_ folder: URL) throws -> TrainingState {
         let url = folder.appendingPathComponent("state.json")
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw PipelineError.badFile(url.path, "cannot be read") }
+        do { data = try Data(contentsOf: url) } catch { throw PipelineError.badFile(url.path, "cannot be read: \(fileErrorReason(error, path: url.path))") }
         struct Format: Decodable { var format: Int }
         if let format = try? JSONDecoder().decode(Format.self, from: data).format, format != TrainingState.currentFormat {
             throw PipelineError.badFile(url.path, "checkpoint format \(format), this build reads \(TrainingState.currentFormat) (start the run again)")
         }
         do { return try JSONDecoder().decode(TrainingState.self, from: data) } catch {
-            throw PipelineError.badFile(url.path, "is not a training state (\(error.localizedDescription))")
+            throw PipelineError.badFile(url.path, "is not a training state (\(decodingProblem(error)))")
         }
     }
 
@@ -135,5 +221,16 @@ public enum Checkpoint {
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)
         close(descriptor)
+    }
+}
+
+/// Where a JSON document fails to decode, in a few words (`missing key 'epoch'`, `wrong type at options.epochs`).
+func decodingProblem(_ error: Error) -> String {
+    func path(_ context: DecodingError.Context) -> String { context.codingPath.map(\.stringValue).joined(separator: ".") }
+    switch error as? DecodingError {
+    case .keyNotFound(let key, let context)?: return "missing key '\((path(context).isEmpty ? "" : path(context) + ".") + key.stringValue)'"
+    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?: return "wrong value at \(path(context))"
+    case .dataCorrupted(let context)?: return context.codingPath.isEmpty ? "not valid JSON" : "bad value at \(path(context))"
+    default: return "not valid JSON"
     }
 }

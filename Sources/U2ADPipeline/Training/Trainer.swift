@@ -21,12 +21,17 @@ public enum TrainingOutcome: Equatable, Sendable {
 ///
 /// Each step: augment the batch, draw the masks (``MaskingSettings``), forward, the reference loss
 /// (epoch index from 0), backward, one Adam step with `lr = 3e-3 * 0.1^(epoch / 50)`.
+///
+/// With several ranks (`communicator`), each rank takes its share of every batch and the gradients are summed over
+/// the ranks before the same Adam step on every rank (`DataParallel.swift`); rank 0 alone writes the run folder.
 public final class Trainer {
     public let options: TrainingOptions
     public let run: URL
     public let backend: Backend
     public let model: UGMAE
     public let set: TrainingSet
+    /// The ranks sharing every batch (one process by default).
+    public let communicator: Communicator
     public private(set) var state: TrainingState
     /// The per-patch uncertainty the masks use (adaptation).
     public private(set) var uncertainty: UncertaintySums?
@@ -39,7 +44,8 @@ public final class Trainer {
     var random: RandomKey { RandomKey(seed: options.seed) }
     let uncertaintySource: UncertaintySource
     let reporter: ProgressReporter
-    let metrics: MetricsLog
+    /// Nil on every rank but rank 0.
+    let metrics: MetricsLog?
     private var sessionStart = ProcessInfo.processInfo.systemUptime
     private var sessionImages = 0
     private var sessionSteps = 0
@@ -47,7 +53,7 @@ public final class Trainer {
     /// Starts a new run in `run` (created if needed; it must not hold a checkpoint already).
     /// `uncertaintySource` nil uses MC inference (``MonteCarloUncertainty``). For adaptation, the model shape is read from the initial weights' metadata when they record it.
     public convenience init(options: TrainingOptions, run: URL, backend: Backend, uncertaintySource: UncertaintySource? = nil,
-                            reporter: ProgressReporter = ProgressReporter()) throws {
+                            reporter: ProgressReporter = ProgressReporter(), communicator: Communicator = SingleProcess()) throws {
         var options = options
         var initialWeights: SafeTensorsFile?
         if let initial = options.initialWeights {
@@ -65,43 +71,64 @@ public final class Trainer {
             }
         }
         try options.validate()
-        if Checkpoint.locate(run: run) != nil {
+        let holdsRun: Bool
+        do { holdsRun = try Checkpoint.recover(run: run) != nil } catch { holdsRun = true }
+        if holdsRun {
             throw PipelineError.badOption("--out", "\(run.path) already holds a training run; continue it with --resume \(run.path) or choose another folder")
         }
         do { try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true) } catch {
-            throw PipelineError.badOption("--out", "cannot create \(run.path): \(error.localizedDescription)")
+            throw PipelineError.badOption("--out", "cannot create \(run.path): \(fileErrorReason(error, path: run.path))")
         }
+        Checkpoint.removeLeftovers(run: run)
         let set = try TrainingSet.load(folder: options.dataFolder, configuration: options.model, roiLabels: options.roiLabels)
         var state = TrainingState(options: options)
         state.backend = backend.kind.rawValue
         state.device = backend.deviceName
         state.slices = set.slices.map(\.name)
+        state.ranks = communicator.size > 1 ? communicator.size : nil
         try self.init(state: state, run: run, backend: backend, set: set, uncertaintySource: uncertaintySource, reporter: reporter,
-                      metricsLength: 0)
+                      communicator: communicator, metricsLength: 0)
         if let initialWeights, let initial = options.initialWeights {
             try model.load(initialWeights, name: URL(fileURLWithPath: initial).lastPathComponent)
         } else {
             try model.initializeRandomly(key: random.split(.initialWeights))
         }
-        reporter.message("training: \(options.mode.rawValue), \(set.count) slices, \(options.epochs) epochs of \(batchesPerEpoch) batches (batch \(options.batchSize)), \(model.parameters.parameterCount) parameters, \(backend.kind.rawValue) on \(backend.deviceName)")
+        let ranks = communicator.size > 1 ? ", \(communicator.size) ranks of \(workspace.capacity) slices at most" : ""
+        reporter.message("training: \(options.mode.rawValue), \(set.count) slices, \(options.epochs) epochs of \(batchesPerEpoch) batches (batch \(options.batchSize)\(ranks)), \(model.parameters.parameterCount) parameters, \(backend.kind.rawValue) on \(backend.deviceName)")
     }
 
     /// Continues the run saved in `run` with the options it started with. Resuming on the backend that
     /// wrote the checkpoint gives weights bit-identical to an uninterrupted run.
+    /// Another rank count than the checkpoint's continues the same run (the batches do not depend on it), equal to
+    /// float rounding rather than bit for bit.
     public convenience init(resuming run: URL, backend: Backend, uncertaintySource: UncertaintySource? = nil,
-                            reporter: ProgressReporter = ProgressReporter()) throws {
-        guard let folder = Checkpoint.locate(run: run) else {
+                            reporter: ProgressReporter = ProgressReporter(), communicator: Communicator = SingleProcess()) throws {
+        guard let recovered = try Checkpoint.recover(run: run) else {
             throw PipelineError.badOption("--resume", "\(run.path) holds no checkpoint (expected \(run.appendingPathComponent(Checkpoint.folderName).path)/state.json)")
         }
-        Checkpoint.removeLeftovers(run: run)
-        let state = try Checkpoint.readState(folder)
+        for problem in recovered.skipped where communicator.isRoot { reporter.message("note: passed over \(problem)") }
+        var folder = recovered.folder
+        if folder.lastPathComponent.hasPrefix(Checkpoint.temporaryPrefix) {
+            // Killed between the renames: a single process puts the complete new checkpoint into place now; under mpirun
+            // every rank reads it where it is, and the next checkpoint write replaces it.
+            if communicator.size == 1 {
+                try Checkpoint.install(folder, run: run)
+                folder = run.appendingPathComponent(Checkpoint.folderName)
+                Checkpoint.removeLeftovers(run: run)
+            }
+        } else if communicator.isRoot {
+            Checkpoint.removeLeftovers(run: run)
+        }
+        var state = recovered.state
         try state.options.validate()
         let set = try TrainingSet.load(folder: state.options.dataFolder, configuration: state.options.model, roiLabels: state.options.roiLabels)
         guard set.slices.map(\.name) == state.slices else {
             throw PipelineError.badOption("--resume", "the training folder \(state.options.dataFolder) no longer holds the \(state.slices.count) slices the run started with")
         }
+        let ranks = state.ranks ?? 1
+        state.ranks = communicator.size > 1 ? communicator.size : nil
         try self.init(state: state, run: run, backend: backend, set: set, uncertaintySource: uncertaintySource, reporter: reporter,
-                      metricsLength: state.metricsBytes)
+                      communicator: communicator, metricsLength: state.metricsBytes)
         try model.load(from: folder.appendingPathComponent("weights.safetensors"))
         try Checkpoint.readMoments(folder, into: moments, backend: backend, count: model.parameters.capacity)
         if state.options.mode == .adapt {
@@ -110,25 +137,34 @@ public final class Trainer {
         if state.backend != backend.kind.rawValue || state.device != backend.deviceName {
             reporter.message("note: checkpoint written by \(state.backend) on \(state.device); continuing on \(backend.kind.rawValue) on \(backend.deviceName) (not bit-identical to an uninterrupted run)")
         }
-        reporter.message("resuming \(run.path) at epoch \(state.epoch + 1)/\(state.options.epochs), batch \(state.batchesDone + 1), step \(state.step)")
+        if ranks != communicator.size {
+            reporter.message("note: checkpoint written by \(ranks) rank(s); continuing on \(communicator.size) (equal to float rounding, not bit-identical)")
+        }
+        let source = folder.lastPathComponent == Checkpoint.folderName ? "" : " from \(folder.lastPathComponent)"
+        reporter.message("resuming \(run.path)\(source) at epoch \(state.epoch + 1)/\(state.options.epochs), batch \(state.batchesDone + 1), step \(state.step)")
     }
 
     private init(state: TrainingState, run: URL, backend: Backend, set: TrainingSet, uncertaintySource: UncertaintySource?,
-                 reporter: ProgressReporter, metricsLength: UInt64) throws {
+                 reporter: ProgressReporter, communicator: Communicator, metricsLength: UInt64) throws {
         self.options = state.options
         self.state = state
         self.run = run
         self.backend = backend
         self.set = set
-        self.uncertaintySource = uncertaintySource ?? MonteCarloUncertainty.source(progress: { reporter.update($0) })
+        self.communicator = communicator
+        self.uncertaintySource = uncertaintySource ?? MonteCarloUncertainty.source(communicator: communicator, progress: { reporter.update($0) })
         self.reporter = reporter
+        let batch = min(state.options.batchSize, set.count), c = state.options.model
+        try MemoryCheck.check(4 * 4 * c.parameterCount + UGMAE.Workspace.bytes(c, batch: batch, training: true),
+                              for: "training (weights, gradients, Adam moments and the activations of a batch of \(batch))", backend: backend)
         model = try UGMAE(configuration: options.model, backend: backend)
         let capacity = model.parameters.capacity
         moments = (first: try backend.makeBuffer([capacity]), second: try backend.makeBuffer([capacity]))
         try backend.fill(moments.first, with: 0, count: capacity)
         try backend.fill(moments.second, with: 0, count: capacity)
-        workspace = try UGMAE.Workspace(model: model, batch: min(options.batchSize, set.count), training: true)
-        metrics = try MetricsLog(url: run.appendingPathComponent("metrics.jsonl"), truncatingTo: metricsLength)
+        let largestShare = communicator.share(of: min(options.batchSize, set.count)).count
+        workspace = try UGMAE.Workspace(model: model, batch: largestShare, training: true)
+        metrics = communicator.isRoot ? try MetricsLog(url: run.appendingPathComponent("metrics.jsonl"), truncatingTo: metricsLength) : nil
     }
 
     /// Batches per epoch (the last one may be smaller, as a PyTorch loader without `drop_last`).
@@ -144,13 +180,13 @@ public final class Trainer {
         var batchesThisCall = 0
         while state.epoch < options.epochs {
             if options.mode == .adapt, state.epoch % options.adaptation.regenerateEvery == 0, uncertainty?.epoch != state.epoch {
-                if stop.isRequested { return try interrupt() }
+                if try communicator.anyRank(stop.isRequested) { return try interrupt() }
                 try regenerateUncertainty()
             }
             var shuffle = random.split(.shuffle).fold(in: state.epoch).stream()
             let order = shuffle.shuffled(Array(0..<set.count))
             while state.batchesDone < batchesPerEpoch {
-                if stop.isRequested || (stepLimit.map { batchesThisCall >= $0 } ?? false) { return try interrupt() }
+                if try communicator.anyRank(stop.isRequested) || (stepLimit.map { batchesThisCall >= $0 } ?? false) { return try interrupt() }
                 let start = state.batchesDone * options.batchSize
                 try trainBatch(Array(order[start..<min(start + options.batchSize, set.count)]))
                 batchesThisCall += 1
@@ -161,8 +197,10 @@ public final class Trainer {
             }
         }
         reporter.finish()
-        try model.save(to: weightsURL, metadata: ["u2ad.epoch": String(state.epoch), "u2ad.step": String(state.step),
-                                                  "u2ad.mode": options.mode.rawValue])
+        if communicator.isRoot {
+            try model.save(to: weightsURL, metadata: ["u2ad.epoch": String(state.epoch), "u2ad.step": String(state.step),
+                                                      "u2ad.mode": options.mode.rawValue])
+        }
         state.finished = true
         try writeCheckpoint()
         reporter.message("finished \(options.epochs) epochs, \(state.step) steps in \(ProgressReporter.duration(state.seconds)); weights: \(weightsURL.path)")
@@ -183,8 +221,9 @@ public final class Trainer {
         let stepStart = ProcessInfo.processInfo.systemUptime
         var images: [Float] = [], patchedImages: [Float] = [], patchedEdges: [Float] = [], patchedROIs: [Float] = []
         var edgeTargets: [[Float]] = []
-        images.reserveCapacity(indices.count * c.pixelCount)
-        for i in indices {
+        let share = communicator.share(of: indices.count)
+        images.reserveCapacity(share.count * c.pixelCount)
+        for i in indices[share] {
             var image = set.slices[i].image
             if let augmentation = options.augmentation {
                 var draws = random.split(.augmentation).fold(in: epoch).fold(in: i).stream()
@@ -211,14 +250,11 @@ public final class Trainer {
             return
         }
 
-        try model.forward(workspace, images: images, mask: mask)
-        let heads = try model.headOutputs(workspace)
-        let loss = ReconstructionLoss.evaluate(intensity: heads.intensity, edge: heads.edge, images: patchedImages, edgeTargets: patchedEdges,
-                                               rois: patchedROIs, mask: mask, grid: c.grid, epoch: epoch)
+        let loss = try passOverShare(share, of: mask, images: images, patchedImages: patchedImages, patchedEdges: patchedEdges,
+                                     patchedROIs: patchedROIs, epoch: epoch)
         guard loss.total.isFinite else {
             throw PipelineError.badOption("training", "loss is not finite at epoch \(epoch + 1), step \(state.step + 1) (diverged? lower --lr); the last checkpoint is intact")
         }
-        try model.backward(workspace, intensityGradient: loss.intensityGradient, edgeGradient: loss.edgeGradient)
         state.step += 1
         let learningRate = options.learningRate(epoch: epoch)
         try model.applyAdam(AdamStep(learningRate: Float(learningRate), beta1: Float(options.beta1), beta2: Float(options.beta2),
@@ -231,17 +267,20 @@ public final class Trainer {
         state.random = .init(seed: options.seed, epoch: epoch, step: state.step)
         sessionImages += indices.count
         sessionSteps += 1
-        metrics.append(["event": .string("step"), "epoch": .int(epoch), "batch": .int(state.batchesDone), "step": .int(state.step),
-                        "strategy": .string(strategy.rawValue), "lr": .number(learningRate), "loss": .number(loss.total),
-                        "intensity": .number(loss.intensity), "edge": .number(loss.edge), "images": .int(indices.count),
-                        "hidden": .int(mask.maskedCount), "seconds": .number(seconds)])
-        if options.snapshotEvery > 0, state.step % options.snapshotEvery == 0 {
-            writeSnapshot(image: Array(images[0..<c.pixelCount]), edgeTarget: edgeTargets[0], heads: heads, hidden: mask.hidden[0])
+        let record: KeyValuePairs<String, MetricValue> = [
+            "event": .string("step"), "epoch": .int(epoch), "batch": .int(state.batchesDone), "step": .int(state.step),
+            "strategy": .string(strategy.rawValue), "lr": .number(learningRate), "loss": .number(loss.total),
+            "intensity": .number(loss.intensity), "edge": .number(loss.edge), "images": .int(indices.count),
+            "hidden": .int(mask.maskedCount), "seconds": .number(seconds)]
+        let exchange: [(key: String, value: MetricValue)] = [("wait", .number(loss.waitSeconds)), ("allreduce", .number(loss.exchangeSeconds))]
+        metrics?.append(Array(record) + (communicator.size > 1 ? exchange : []))
+        if communicator.isRoot, options.snapshotEvery > 0, state.step % options.snapshotEvery == 0 {
+            writeSnapshot(image: Array(images[0..<c.pixelCount]), edgeTarget: edgeTargets[0], heads: loss.heads, hidden: mask.hidden[0])
         }
         reportProgress(loss: loss)
     }
 
-    private func reportProgress(loss: ReconstructionLoss.Result, force: Bool = false) {
+    private func reportProgress(loss: SharedPass, force: Bool = false) {
         let elapsed = max(ProcessInfo.processInfo.systemUptime - sessionStart, 1e-9)
         let remaining = Double((options.epochs - state.epoch) * batchesPerEpoch - state.batchesDone - 1)
         let eta = sessionSteps > 0 ? elapsed / Double(sessionSteps) * max(remaining, 0) : .nan
@@ -255,7 +294,7 @@ public final class Trainer {
 
     private func finishEpoch() {
         let sums = state.epochLoss
-        metrics.append(["event": .string("epoch"), "epoch": .int(state.epoch), "step": .int(state.step),
+        metrics?.append(["event": .string("epoch"), "epoch": .int(state.epoch), "step": .int(state.step),
                         "strategy": .string(options.maskingStrategy(epoch: state.epoch).rawValue),
                         "lr": .number(options.learningRate(epoch: state.epoch)), "loss": .number(sums.meanTotal),
                         "intensity": .number(sums.meanIntensity), "edge": .number(sums.meanEdge), "batches": .int(sums.batches),
@@ -287,7 +326,7 @@ public final class Trainer {
         uncertainty = sums
         state.uncertaintyEpoch = state.epoch
         let seconds = ProcessInfo.processInfo.systemUptime - start
-        metrics.append(["event": .string("uncertainty"), "epoch": .int(state.epoch), "step": .int(state.step),
+        metrics?.append(["event": .string("uncertainty"), "epoch": .int(state.epoch), "step": .int(state.step),
                         "mean_variance": .number(sums.meanVariance), "mean_error": .number(sums.meanError), "seconds": .number(seconds)])
         reporter.message(String(format: "epoch %d: mean variance %.6g, mean error %.6g (per-slice sums, %@)",
                                 state.epoch + 1, sums.meanVariance, sums.meanError, ProgressReporter.duration(seconds)))
@@ -296,6 +335,8 @@ public final class Trainer {
     // MARK: Files
 
     private func writeCheckpoint() throws {
+        try communicator.checkIdentical(try backend.download(model.parameters.values), what: "weights at step \(state.step)")
+        guard let metrics else { return }
         metrics.synchronize()
         state.metricsBytes = metrics.size
         try Checkpoint.write(run: run, model: model, moments: moments, state: state, uncertainty: uncertainty)

@@ -1,4 +1,5 @@
 import Foundation
+import U2ADData
 import U2ADModel
 
 /// Everything that determines a training run. Saved in every checkpoint (`state.json`), so that
@@ -52,29 +53,43 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         return epoch >= adaptation.aleatoricFrom ? .epistemicAleatoric : .epistemic
     }
 
+    /// Most epochs, and most epochs between decays, checkpoints or regenerations.
+    public static let maximumEpochs = 1_000_000
+    /// Most slices per batch.
+    public static let maximumBatch = 4096
+
     /// Throws a one-line error naming the first invalid option.
     public func validate() throws {
         func check(_ condition: Bool, _ option: String, _ why: String) throws {
             if !condition { throw PipelineError.badOption(option, why) }
         }
-        try check(epochs >= 1, "--epochs", "must be at least 1, got \(epochs)")
-        try check(batchSize >= 1, "--batch", "must be at least 1, got \(batchSize)")
-        try check(learningRate.isFinite && learningRate > 0, "--lr", "must be a positive number, got \(learningRate)")
-        try check(decayRate.isFinite && decayRate > 0, "--decay-rate", "must be positive")
-        try check(decayEvery >= 1, "--decay-every", "must be at least 1")
+        let epochLimit = Self.maximumEpochs
+        try check((1...epochLimit).contains(epochs), "--epochs", "must be in 1...\(epochLimit), got \(epochs)")
+        try check((1...Self.maximumBatch).contains(batchSize), "--batch", "must be in 1...\(Self.maximumBatch), got \(batchSize)")
+        try check(learningRate.isFinite && learningRate > 0 && learningRate <= 10, "--lr", "must be in (0, 10], got \(learningRate)")
+        try check(decayRate.isFinite && decayRate > 0 && decayRate <= 10, "--decay-rate", "must be in (0, 10], got \(decayRate)")
+        try check((1...epochLimit).contains(decayEvery), "--decay-every", "must be in 1...\(epochLimit), got \(decayEvery)")
         try check(masking.ratio > 0 && masking.ratio < 1, "--mask-ratio", "must be in (0, 1), got \(masking.ratio)")
-        try check(masking.tau.isFinite && masking.tau > 0, "--tau", "must be positive, got \(masking.tau)")
-        try check(snapshotEvery >= 0, "--snapshot-every", "must not be negative")
-        try check(checkpointEvery >= 0, "--checkpoint-every", "must not be negative")
-        try check(model.depth >= 1 && model.decoderDepth >= 1, "--depth", "encoder and decoder need at least one block")
-        try check(model.imageSize % model.patchSize == 0, "--patch-size", "must divide the image size")
-        try check(model.embedDim % model.heads == 0 && model.decoderEmbedDim % model.decoderHeads == 0, "--heads",
-                  "must divide the embedding width")
+        try check(masking.tau.isFinite && masking.tau >= 1e-3 && masking.tau <= 1e3, "--tau", "must be in [0.001, 1000], got \(masking.tau)")
+        try check((0...1_000_000_000).contains(snapshotEvery), "--snapshot-every", "must be in 0...1000000000, got \(snapshotEvery)")
+        try check((0...epochLimit).contains(checkpointEvery), "--checkpoint-every", "must be in 0...\(epochLimit), got \(checkpointEvery)")
+        try checkLabels(roiLabels, option: "--roi-labels")
+        if let problem = model.problem {
+            let options = ["depth": "--depth", "decoderDepth": "--decoder-depth", "patchSize": "--patch-size"]
+            throw PipelineError.badOption(options[problem.field] ?? "model", "\(problem)")
+        }
         if let augmentation { try augmentation.validate() }
         if mode == .adapt {
             try check(initialWeights != nil, "--init", "adaptation starts from pretrained weights; pass --init FILE")
             try adaptation.validate()
         }
+    }
+}
+
+/// Throws when a label given on the command line is not a label (``LabelRule``: magnitude below 2^31).
+func checkLabels(_ labels: [Int], option: String) throws {
+    if let bad = labels.first(where: { abs($0) >= Int(LabelRule.limit) }) {
+        throw PipelineError.badOption(option, "label \(bad) is out of range (labels are of magnitude below 2^31)")
     }
 }
 
@@ -93,11 +108,13 @@ public struct AdaptationOptions: Codable, Equatable, Sendable {
     public init() {}
 
     func validate() throws {
-        if regenerateEvery < 1 { throw PipelineError.badOption("--regenerate-every", "must be at least 1, got \(regenerateEvery)") }
-        if aleatoricFrom < 0 { throw PipelineError.badOption("--au-from", "must not be negative, got \(aleatoricFrom)") }
+        let epochs = 1...TrainingOptions.maximumEpochs
+        if !epochs.contains(regenerateEvery) { throw PipelineError.badOption("--regenerate-every", "must be in 1...\(epochs.upperBound), got \(regenerateEvery)") }
+        if !(0...epochs.upperBound).contains(aleatoricFrom) { throw PipelineError.badOption("--au-from", "must be in 0...\(epochs.upperBound), got \(aleatoricFrom)") }
         try maps.validate()
         if !(maps.ratio > 0 && maps.ratio < 1) { throw PipelineError.badOption("--mc-ratio", "must be in (0, 1), got \(maps.ratio)") }
         if errorFiltering.labels.isEmpty { throw PipelineError.badOption("--error-labels", "needs at least one label") }
+        try checkLabels(errorFiltering.labels, option: "--error-labels")
         if !(errorFiltering.percentile >= 0 && errorFiltering.percentile <= 100) {
             throw PipelineError.badOption("--error-percentile", "must be in [0, 100]")
         }

@@ -22,6 +22,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// Backend kind and device that trained (bit-identical resumption needs the same backend).
     public var backend = ""
     public var device = ""
+    /// Ranks that trained the last steps (nil: one process); another count resumes equal to float rounding.
+    public var ranks: Int?
     /// Training time so far, seconds.
     public var seconds = 0.0
     /// Running sums over the batches of `epoch`, so that the epoch's mean loss survives an interruption.

@@ -7,9 +7,14 @@ final class HostStorage: BufferStorage {
     let pointer: UnsafeMutableRawPointer
     private let owned: Bool
 
-    init(byteCount: Int) {
+    /// Throws instead of trapping when the system refuses the allocation.
+    init(byteCount: Int) throws {
+        var memory: UnsafeMutableRawPointer?
+        guard posix_memalign(&memory, 64, max(byteCount, 1)) == 0, let memory else {
+            throw RuntimeError.outOfDeviceMemory(requested: byteCount, device: "host", limit: Int(clamping: ProcessInfo.processInfo.physicalMemory))
+        }
         self.byteCount = byteCount
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        pointer = memory
         owned = true
     }
 
@@ -20,7 +25,7 @@ final class HostStorage: BufferStorage {
         owned = false
     }
 
-    deinit { if owned { pointer.deallocate() } }
+    deinit { if owned { free(pointer) } }
 }
 
 /// The CPU backend: GEMM through OpenBLAS `cblas_sgemm`, the other ops in vectorised Swift split over
@@ -33,7 +38,7 @@ public final class CPUBackend: Device {
 
     public init() {
         deviceName = CPUInfo.modelName
-        pool = BufferPool { HostStorage(byteCount: $0) }
+        pool = BufferPool { try HostStorage(byteCount: $0) }
         // The backend splits each GEMM over its own workers, so OpenBLAS runs single-threaded inside them
         // (no second thread pool spinning against the attention workers).
         openblas_set_num_threads(1)
@@ -55,7 +60,11 @@ public final class CPUBackend: Device {
     }
 
     public func makeBuffer(count: Int, shape: [Int]?, elementType: ElementType) throws -> Buffer {
-        let storage = try pool.take(bytes: max(count, 1) * 4)
+        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: 4)
+        guard !overflow, bytes <= memory.total else {
+            throw RuntimeError.outOfDeviceMemory(requested: overflow ? Int.max : bytes, device: deviceName, limit: memory.total)
+        }
+        let storage = try pool.take(bytes: bytes)
         return Buffer(storage: storage, count: count, shape: shape ?? [count], elementType: elementType, pool: pool)
     }
 

@@ -1,8 +1,10 @@
 import Dispatch
 import Foundation
 
-/// Worker count for the CPU backend: ``RuntimeSettings/threads`` (`U2AD_THREADS`), else every core.
-public let cpuThreadCount: Int = RuntimeSettings.current.threads ?? ProcessInfo.processInfo.activeProcessorCount
+/// Worker count for the CPU backend: ``RuntimeSettings/threads`` (`U2AD_THREADS`), else the cores shared evenly by the
+/// ranks `mpirun` placed on this node (every core without `mpirun`).
+public let cpuThreadCount: Int = RuntimeSettings.current.threads
+    ?? max(1, ProcessInfo.processInfo.activeProcessorCount / (RuntimeSettings.current.placement?.localSize ?? 1))
 
 /// Runs `body(chunk)` for `chunks` chunks on the CPU workers; serial when one worker or one chunk.
 @inline(__always)
