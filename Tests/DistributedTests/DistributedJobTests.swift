@@ -154,11 +154,13 @@ final class DistributedJobTests: XCTestCase {
         }
     }
 
-    /// Where two JSON files differ, timing fields (`seconds`, `inferenceSeconds`) aside: the first differing path, or nil.
+    /// Where two JSON files differ, timing fields (`seconds`, `inferenceSeconds`) and the device traffic aside: the first
+    /// differing path, or nil.
     func differenceIgnoringTimings(_ a: URL, _ b: URL) throws -> String? {
         func difference(_ x: Any, _ y: Any, at path: String) -> String? {
             if let x = x as? [String: Any], let y = y as? [String: Any] {
-                let keys = Set(x.keys).union(y.keys).subtracting(["seconds", "inferenceSeconds"]).sorted()
+                // Timings, and the device traffic: each rank counts its own batches' (report.json holds rank 0's).
+                let keys = Set(x.keys).union(y.keys).subtracting(["seconds", "inferenceSeconds", "traffic"]).sorted()
                 for key in keys {
                     guard let u = x[key], let v = y[key] else { return "\(path).\(key) is missing on one side" }
                     if let found = difference(u, v, at: "\(path).\(key)") { return found }

@@ -30,7 +30,8 @@ public struct DetectionReport: Codable, Sendable {
     public var batchCapacity: Int
     public var batchPlan: String
     public var inferenceSeconds: Double
-    /// Bytes moved between host and device and kernels launched by the MC inference (launches on OpenCL only).
+    /// Bytes moved between host and device and kernels launched by the MC inference (launches on OpenCL only); under
+    /// `mpirun`, rank 0's share.
     public var traffic: DeviceTraffic
     /// Wall time of the whole command.
     public var seconds: Double
